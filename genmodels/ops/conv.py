@@ -1,0 +1,3 @@
+"""conv kernels."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""elementwise kernels."""
+
+__all__ = []

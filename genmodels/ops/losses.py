@@ -1,0 +1,3 @@
+"""losses kernels."""
+
+__all__ = []

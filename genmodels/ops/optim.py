@@ -1,0 +1,3 @@
+"""optim kernels."""
+
+__all__ = []

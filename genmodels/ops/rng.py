@@ -1,0 +1,3 @@
+"""rng kernels."""
+
+__all__ = []

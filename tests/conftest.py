@@ -1,0 +1,42 @@
+"""Shared fixtures: thread counts and seeded data."""
+import numpy as np
+import pytest
+
+import genmodels as gm
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
+
+
+@pytest.fixture(params=[1, 2], ids=["1thread", "2threads"])
+def threads(request):
+    """Run the test once with 1 and once with 2 kernel threads."""
+    before = gm.get_num_threads()
+    gm.set_num_threads(request.param)
+    yield request.param
+    gm.set_num_threads(before)
+
+
+@pytest.fixture
+def with_threads():
+    """Call `with_threads(n, fn, *args)` to run `fn` under `n` threads."""
+    def run(n, fn, *args, **kwargs):
+        before = gm.get_num_threads()
+        gm.set_num_threads(n)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gm.set_num_threads(before)
+    return run
+
+
+@pytest.fixture(params=["native", "portable"])
+def isa(request):
+    """Run the test with the vector kernels and with the portable ones."""
+    if request.param == "native":
+        yield gm._core.cpu_features()
+    else:
+        yield gm._core._set_cpu_allowed(0)
+        gm._core._set_cpu_allowed(~0 & 0xFFFFFFFF)

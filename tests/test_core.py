@@ -1,0 +1,60 @@
+"""The extension module itself: import, threads, CPU features, seeds."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+import genmodels as gm
+
+
+def test_thread_count_round_trips():
+    default = gm.get_num_threads()
+    assert default >= 1
+    gm.set_num_threads(3)
+    assert gm.get_num_threads() == 3
+    gm.set_num_threads(-1)
+    assert gm.get_num_threads() == default
+
+
+@pytest.mark.parametrize("bad, exc", [(-2, ValueError), (1.5, TypeError), ("2", TypeError)])
+def test_set_num_threads_rejects_bad_values(bad, exc):
+    with pytest.raises(exc, match="set_num_threads: 'n'"):
+        gm.set_num_threads(bad)
+
+
+def test_default_threads_honour_omp_num_threads():
+    code = "import genmodels as gm; print(gm.get_num_threads())"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "1"
+
+
+def test_openmp_threads_sleep_when_idle():
+    code = "import os, genmodels; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "PASSIVE"
+
+
+def test_cpu_features_can_be_masked_for_tests():
+    detected = gm._core.cpu_features()
+    assert set(detected) == {"avx2_fma", "avx512f"}
+    assert not any(gm._core._set_cpu_allowed(0).values())
+    assert gm._core._set_cpu_allowed(0xFFFFFFFF) == detected
+
+
+def test_seed_validates():
+    gm.seed(7)
+    with pytest.raises(TypeError, match="seed"):
+        gm.seed("x")
+    with pytest.raises(ValueError, match="seed"):
+        gm.seed(-1)
+    gm.seed(0)
+
+
+def test_unknown_attribute_raises():
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        gm.nope
