@@ -1,0 +1,3 @@
+"""Quality of low-dimensional embeddings."""
+
+__all__ = []
