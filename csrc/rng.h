@@ -1,4 +1,10 @@
-/* rng.h - rng kernels of the genmodels core. */
+/* rng.h - counter-based random numbers (Philox4x32-10).
+ *
+ * A value is a pure function of (seed, stream, index): no state, no
+ * dependence on thread ids, so any slice of a fill can be computed by any
+ * thread and every fill is identical whatever the thread count. Streams
+ * separate the users of one seed (initialisation, shuffling, dropout, ...).
+ * Index i of a stream is the i-th 32-bit value of that stream. */
 #ifndef GM_RNG_H
 #define GM_RNG_H
 
@@ -7,6 +13,17 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The Philox4x32-10 block function: key (2x32) and counter (4x32) in,
+ * four 32-bit values out. */
+void gm_philox4x32_10(const uint32_t key[2], const uint32_t counter[4],
+                      uint32_t out[4]);
+
+/* The index-th 32-bit value of (seed, stream). */
+uint32_t gm_rng_u32_at(uint64_t seed, uint64_t stream, uint64_t index);
+
+/* The same value mapped to a float in [0, 1) (24 bits). */
+float gm_rng_uniform_at(uint64_t seed, uint64_t stream, uint64_t index);
 
 #ifdef __cplusplus
 }
