@@ -1,4 +1,8 @@
-"""Shared fixtures: thread counts and seeded data."""
+"""Shared fixtures: thread counts, seeded data, fresh interpreters."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -40,3 +44,20 @@ def isa(request):
     else:
         yield gm._core._set_cpu_allowed(0)
         gm._core._set_cpu_allowed(~0 & 0xFFFFFFFF)
+
+
+@pytest.fixture
+def run_python(tmp_path):
+    """Run `code` in a fresh interpreter, outside the source tree (so the
+    installed package is imported); returns its stdout."""
+    def run(code, env=None, check=True):
+        full_env = dict(os.environ, **(env or {}))
+        for key, value in list(full_env.items()):
+            if value is None:
+                del full_env[key]
+        proc = subprocess.run([sys.executable, "-c", code], env=full_env, cwd=tmp_path,
+                              capture_output=True, text=True)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"subprocess failed ({proc.returncode}):\n{proc.stderr}")
+        return proc.stdout if check else proc
+    return run

@@ -1,8 +1,4 @@
 """The extension module itself: import, threads, CPU features, seeds."""
-import os
-import subprocess
-import sys
-
 import pytest
 
 import genmodels as gm
@@ -23,20 +19,16 @@ def test_set_num_threads_rejects_bad_values(bad, exc):
         gm.set_num_threads(bad)
 
 
-def test_default_threads_honour_omp_num_threads():
-    code = "import genmodels as gm; print(gm.get_num_threads())"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True)
-    assert out.stdout.strip() == "1"
+def test_default_threads_honour_omp_num_threads(run_python):
+    out = run_python("import genmodels as gm; print(gm.get_num_threads())",
+                     env={"OMP_NUM_THREADS": "1"})
+    assert out.strip() == "1"
 
 
-def test_openmp_threads_sleep_when_idle():
-    code = "import os, genmodels; print(os.environ['OMP_WAIT_POLICY'])"
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True)
-    assert out.stdout.strip() == "PASSIVE"
+def test_openmp_threads_sleep_when_idle(run_python):
+    out = run_python("import os, genmodels; print(os.environ['OMP_WAIT_POLICY'])",
+                     env={"OMP_WAIT_POLICY": None})
+    assert out.strip() == "PASSIVE"
 
 
 def test_cpu_features_can_be_masked_for_tests():
