@@ -48,10 +48,12 @@ def isa(request):
 
 @pytest.fixture
 def run_python(tmp_path):
-    """Run `code` in a fresh interpreter, outside the source tree (so the
-    installed package is imported); returns its stdout."""
+    """Run `code` in a fresh interpreter that imports the same genmodels as
+    this one (installed or built in place); returns its stdout."""
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(gm.__file__)))
+
     def run(code, env=None, check=True):
-        full_env = dict(os.environ, **(env or {}))
+        full_env = dict(os.environ, PYTHONPATH=package_parent, **(env or {}))
         for key, value in list(full_env.items()):
             if value is None:
                 del full_env[key]
