@@ -25,6 +25,26 @@ uint32_t gm_rng_u32_at(uint64_t seed, uint64_t stream, uint64_t index);
 /* The same value mapped to a float in [0, 1) (24 bits). */
 float gm_rng_uniform_at(uint64_t seed, uint64_t stream, uint64_t index);
 
+/* Fills: out[i] is drawn from position offset + i of (seed, stream), so a
+ * fill of n values advances the offset by n and is the same on any number
+ * of threads. A normal value at position p uses the 32-bit values 2p and
+ * 2p + 1 of its stream (Box-Muller, cosine branch). */
+gm_status gm_rng_uniform(float *out, size_t n, uint64_t seed, uint64_t stream,
+                         uint64_t offset, float low, float high);
+gm_status gm_rng_normal(float *out, size_t n, uint64_t seed, uint64_t stream,
+                        uint64_t offset, float mean, float std);
+/* out[i] = 1 with probability p[i] (or p_scalar when p is NULL), else 0. */
+gm_status gm_rng_bernoulli(float *out, size_t n, const float *p,
+                           float p_scalar, uint64_t seed, uint64_t stream,
+                           uint64_t offset);
+/* A uniformly random permutation of 0..n-1 (Fisher-Yates; position
+ * offset + i drives the i-th swap). */
+gm_status gm_rng_permutation(int64_t *out, size_t n, uint64_t seed,
+                             uint64_t stream, uint64_t offset);
+
+/* 1 if every x[i] is finite, else 0. */
+int gm_all_finite(const float *x, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

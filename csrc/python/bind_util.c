@@ -92,6 +92,29 @@ int gm_arg_shape(PyArrayObject *arr, const char *func, const char *name,
     return -1;
 }
 
+PyArrayObject *gm_arg_optional_array(PyObject *obj, const char *func,
+                                     const char *name, int dtype,
+                                     int ndim_min, int ndim_max)
+{
+    if (obj == Py_None)
+        return NULL;
+    return gm_arg_array(obj, func, name, dtype, ndim_min, ndim_max);
+}
+
+int gm_arg_same_shape(PyArrayObject *arr, PyArrayObject *ref, const char *func,
+                      const char *name)
+{
+    return gm_arg_shape(arr, func, name, PyArray_NDIM(ref), PyArray_DIMS(ref));
+}
+
+size_t gm_dims_product(PyArrayObject *arr, int first_dim)
+{
+    size_t product = 1;
+    for (int i = first_dim; i < PyArray_NDIM(arr); i++)
+        product *= (size_t)PyArray_DIM(arr, i);
+    return product;
+}
+
 int gm_arg_writeable(PyArrayObject *arr, const char *func, const char *name)
 {
     if (PyArray_ISWRITEABLE(arr))

@@ -40,6 +40,19 @@ int gm_arg_no_overlap(PyArrayObject *out, PyArrayObject *in, const char *func,
 /* Every element must be finite. Returns 0, or -1 with ValueError set. */
 int gm_arg_finite(PyArrayObject *arr, const char *func, const char *name);
 
+/* Like gm_arg_array, but Py_None gives NULL with no error set; check
+ * PyErr_Occurred() to tell the two apart. */
+PyArrayObject *gm_arg_optional_array(PyObject *obj, const char *func,
+                                     const char *name, int dtype,
+                                     int ndim_min, int ndim_max);
+
+/* `arr` must have exactly the shape of `ref`. */
+int gm_arg_same_shape(PyArrayObject *arr, PyArrayObject *ref, const char *func,
+                      const char *name);
+
+/* The product of the dimensions from `first_dim` on (1 if none). */
+size_t gm_dims_product(PyArrayObject *arr, int first_dim);
+
 /* A fresh C-contiguous float32 array of the given shape (zeroed if asked). */
 PyArrayObject *gm_new_f32(int ndim, const npy_intp *shape, int zeroed);
 
