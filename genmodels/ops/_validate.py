@@ -29,6 +29,8 @@ def out_f32(out, shape, func, name="out", zero=False):
         raise TypeError(f"{func}: '{name}' must have dtype float32, got {out.dtype}")
     if out.shape != shape:
         raise ValueError(f"{func}: '{name}' has shape {out.shape}, expected {shape}")
-    if not out.flags.c_contiguous or not out.flags.writeable:
-        raise ValueError(f"{func}: '{name}' must be C-contiguous and writeable")
+    if not out.flags.c_contiguous:
+        raise ValueError(f"{func}: '{name}' must be C-contiguous")
+    if not out.flags.writeable:
+        raise ValueError(f"{func}: output '{name}' is read-only")
     return out
