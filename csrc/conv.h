@@ -1,4 +1,5 @@
-/* conv.h - conv kernels of the genmodels core. */
+/* conv.h - 2-D convolution and transposed convolution, NCHW, as im2row +
+ * SGEMM over chunks of images. */
 #ifndef GM_CONV_H
 #define GM_CONV_H
 
@@ -7,6 +8,74 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The shape of one convolution: input (n, c, h, w), weight (oc, c, kh, kw),
+ * output (n, oc, out_h, out_w) with out = (in + 2 pad - k) / stride + 1. */
+typedef struct {
+    ptrdiff_t n, c, h, w;
+    ptrdiff_t oc, kh, kw;
+    ptrdiff_t stride_h, stride_w, pad_h, pad_w;
+} gm_conv2d_params;
+
+/* Output height and width; GM_ERR_ARG if the shape is impossible. */
+gm_status gm_conv2d_output_size(const gm_conv2d_params *p, ptrdiff_t *out_h,
+                                ptrdiff_t *out_w);
+
+/* Floats of scratch any of the three conv2d kernels needs for p. */
+size_t gm_conv2d_workspace_size(const gm_conv2d_params *p);
+
+/* x (n, c, h, w), weight (oc, c, kh, kw), bias (oc) or NULL
+ * -> out (n, oc, out_h, out_w). */
+gm_status gm_conv2d_forward(float *out, const float *x, const float *weight,
+                            const float *bias, const gm_conv2d_params *p,
+                            float *workspace);
+
+/* dy (n, oc, out_h, out_w), weight (oc, c, kh, kw) -> dx (n, c, h, w),
+ * overwritten. */
+gm_status gm_conv2d_backward_input(float *dx, const float *dy,
+                                   const float *weight,
+                                   const gm_conv2d_params *p, float *workspace);
+
+/* dy (n, oc, out_h, out_w), x (n, c, h, w) -> dweight (oc, c, kh, kw) and
+ * dbias (oc) or NULL, both accumulated (+=). */
+gm_status gm_conv2d_backward_weight(float *dweight, float *dbias,
+                                    const float *dy, const float *x,
+                                    const gm_conv2d_params *p,
+                                    float *workspace);
+
+/* Transposed convolution, the adjoint of conv2d: input (n, ic, h, w),
+ * weight (ic, oc, kh, kw) as in PyTorch, output (n, oc, out_h, out_w) with
+ * out = (in - 1) stride - 2 pad + k + output_padding. */
+typedef struct {
+    ptrdiff_t n, ic, h, w;
+    ptrdiff_t oc, kh, kw;
+    ptrdiff_t stride_h, stride_w, pad_h, pad_w;
+    ptrdiff_t output_pad_h, output_pad_w;
+} gm_conv_transpose2d_params;
+
+gm_status gm_conv_transpose2d_output_size(const gm_conv_transpose2d_params *p,
+                                          ptrdiff_t *out_h, ptrdiff_t *out_w);
+size_t gm_conv_transpose2d_workspace_size(const gm_conv_transpose2d_params *p);
+
+/* x (n, ic, h, w), weight (ic, oc, kh, kw), bias (oc) or NULL
+ * -> out (n, oc, out_h, out_w). */
+gm_status gm_conv_transpose2d_forward(float *out, const float *x,
+                                      const float *weight, const float *bias,
+                                      const gm_conv_transpose2d_params *p,
+                                      float *workspace);
+
+/* dy (n, oc, out_h, out_w), weight (ic, oc, kh, kw) -> dx (n, ic, h, w). */
+gm_status gm_conv_transpose2d_backward_input(float *dx, const float *dy,
+                                             const float *weight,
+                                             const gm_conv_transpose2d_params *p,
+                                             float *workspace);
+
+/* dy (n, oc, out_h, out_w), x (n, ic, h, w) -> dweight (ic, oc, kh, kw) and
+ * dbias (oc) or NULL, accumulated (+=). */
+gm_status gm_conv_transpose2d_backward_weight(float *dweight, float *dbias,
+                                              const float *dy, const float *x,
+                                              const gm_conv_transpose2d_params *p,
+                                              float *workspace);
 
 #ifdef __cplusplus
 }
