@@ -1,13 +1,35 @@
-/* gemm.c - SGEMM entry point. For now: rows of C split across threads,
- * each output computed by the reference loop order (so bitwise identical
- * for any thread count). */
-#include "gm.h"
+/* gemm.c - packed, cache-blocked SGEMM (the BLIS loop nest).
+ *
+ *   for jc in n by NC:                 packed B block (KC x NC) in L3
+ *     for pc in k by KC:               pack B panels (threads split panels)
+ *       for (ic, jb) work items:       threads split MC x NB blocks of C;
+ *         pack A block (MC x KC)       each packs its own A block (in L2)
+ *         for jr, ir:                  micro-kernel on an MR x NR tile
+ *
+ * Determinism: threads only ever split whole tiles of C, and every tile
+ * sums its k range in the same order (pc blocks in order, k in order within
+ * a block), so C is bitwise identical for any thread count. */
+#include "gemm_internal.h"
 
-gm_status gm_sgemm_check_args(gm_transpose trans_a, gm_transpose trans_b,
-                              ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
-                              const float *a, ptrdiff_t lda,
-                              const float *b, ptrdiff_t ldb,
-                              const float *c, ptrdiff_t ldc);
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static gemm_micro_kernel pick_kernel(void)
+{
+    return (gm_cpu_features() & GM_CPU_AVX2_FMA) ? gm_gemm_kernel_avx2
+                                                 : gm_gemm_kernel_ref;
+}
+
+/* C = beta * C for the beta-only case (k == 0 or alpha == 0). */
+static void scale_c(float *c, ptrdiff_t ldc, ptrdiff_t m, ptrdiff_t n, float beta)
+{
+    for (ptrdiff_t i = 0; i < m; i++)
+        for (ptrdiff_t j = 0; j < n; j++)
+            c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+}
+
+static ptrdiff_t min_ptrdiff(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
 
 gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
                    ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
@@ -17,12 +39,64 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
 {
     gm_status s = gm_sgemm_check_args(trans_a, trans_b, m, n, k, a, lda, b,
                                        ldb, c, ldc);
-    if (s != GM_OK)
+    if (s != GM_OK || m == 0 || n == 0)
         return s;
-    #pragma omp parallel for schedule(static) num_threads(gm_get_num_threads())
-    for (ptrdiff_t i = 0; i < m; i++)
-        gm_sgemm_ref(trans_a, trans_b, 1, n, k, alpha,
-                     trans_a ? a + i : a + i * lda, lda, b, ldb, beta,
-                     c + i * ldc, ldc);
+    if (k == 0 || alpha == 0.0f) {
+        scale_c(c, ldc, m, n, beta);
+        return GM_OK;
+    }
+    double flops = (double)m * n * k;
+    int threads = flops < GEMM_MIN_PARALLEL_FLOPS ? 1 : gm_get_num_threads();
+    /* Packed B is shared by the team; each thread packs its own A blocks. */
+    float *pack_b = gm_gemm_buffer_b((size_t)GEMM_NC * GEMM_KC);
+    float *pack_a = gm_gemm_buffer_a((size_t)threads * GEMM_MC * GEMM_KC);
+    if (!pack_a || !pack_b)
+        return GM_ERR_NOMEM;
+    gemm_micro_kernel kernel = pick_kernel();
+    ptrdiff_t row_blocks = (m + GEMM_MC - 1) / GEMM_MC;
+
+    #pragma omp parallel num_threads(threads)
+    {
+        float *my_a = pack_a;
+#ifdef _OPENMP
+        my_a += (size_t)omp_get_thread_num() * GEMM_MC * GEMM_KC;
+#endif
+        for (ptrdiff_t jc = 0; jc < n; jc += GEMM_NC) {
+            ptrdiff_t nc = min_ptrdiff(GEMM_NC, n - jc);
+            ptrdiff_t b_panels = (nc + GEMM_NR - 1) / GEMM_NR;
+            ptrdiff_t col_blocks = (nc + GEMM_NB - 1) / GEMM_NB;
+            for (ptrdiff_t pc = 0; pc < k; pc += GEMM_KC) {
+                ptrdiff_t kc = min_ptrdiff(GEMM_KC, k - pc);
+                float beta_pc = pc == 0 ? beta : 1.0f;
+                #pragma omp for schedule(static)
+                for (ptrdiff_t q = 0; q < b_panels; q++)
+                    gm_gemm_pack_b_panel(pack_b, b, ldb, trans_b, pc, jc, kc, nc, q);
+                /* Static chunks of consecutive items: a thread meets each of
+                 * its row blocks in one run and packs it once. */
+                ptrdiff_t packed_ic = -1;
+                #pragma omp for schedule(static)
+                for (ptrdiff_t item = 0; item < row_blocks * col_blocks; item++) {
+                    ptrdiff_t ic = (item / col_blocks) * GEMM_MC;
+                    ptrdiff_t jb = (item % col_blocks) * GEMM_NB;
+                    ptrdiff_t mc = min_ptrdiff(GEMM_MC, m - ic);
+                    ptrdiff_t j_end = min_ptrdiff(jb + GEMM_NB, nc);
+                    if (ic != packed_ic) {
+                        for (ptrdiff_t q = 0; q < (mc + GEMM_MR - 1) / GEMM_MR; q++)
+                            gm_gemm_pack_a_panel(my_a, a, lda, trans_a, ic, pc, mc, kc, q);
+                        packed_ic = ic;
+                    }
+                    for (ptrdiff_t jr = jb; jr < j_end; jr += GEMM_NR) {
+                        const float *bp = pack_b + (jr / GEMM_NR) * GEMM_NR * kc;
+                        int nr = (int)min_ptrdiff(GEMM_NR, j_end - jr);
+                        for (ptrdiff_t ir = 0; ir < mc; ir += GEMM_MR) {
+                            int mr = (int)min_ptrdiff(GEMM_MR, mc - ir);
+                            kernel(kc, my_a + ir * kc, bp, c + (ic + ir) * ldc + jc + jr,
+                                   ldc, alpha, beta_pc, mr, nr);
+                        }
+                    }
+                }
+            }
+        }
+    }
     return GM_OK;
 }

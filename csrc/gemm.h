@@ -28,6 +28,10 @@ gm_status gm_sgemm_ref(gm_transpose trans_a, gm_transpose trans_b,
                        const float *b, ptrdiff_t ldb,
                        float beta, float *c, ptrdiff_t ldc);
 
+/* Best FP32 GFLOP/s of an AVX2 FMA loop on `threads` threads over about
+ * `seconds` (0 without AVX2/FMA): the peak SGEMM figures are read against. */
+double gm_fma_peak_gflops(double seconds, int threads);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,11 +10,12 @@ Submodules are imported on first use, so `import genmodels` stays quick.
 import importlib
 import os
 
-# OpenMP threads must sleep, not spin, once a kernel returns: a spinning
-# pool steals the CPU from NumPy's BLAS and from the next Python step. The
-# runtime reads these when the extension loads, so they are set first.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-os.environ.setdefault("GOMP_SPINCOUNT", "0")
+# OpenMP threads must go to sleep soon after a kernel returns: a pool that
+# keeps spinning steals the CPU from NumPy's BLAS and from the next Python
+# step. A short spin (some microseconds) still lets the barriers inside one
+# kernel hand over without a sleep and wake-up each. The runtime reads this
+# when the extension loads, so it is set first.
+os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
 from . import _core  # noqa: E402
 from ._seed import seed  # noqa: E402

@@ -123,13 +123,29 @@ int gm_arg_writeable(PyArrayObject *arr, const char *func, const char *name)
     return -1;
 }
 
+/* The byte range [*lo, *hi) an array's elements occupy, whatever its strides. */
+static void memory_extent(PyArrayObject *arr, const char **lo, const char **hi)
+{
+    const char *start = PyArray_BYTES(arr), *end = start + PyArray_ITEMSIZE(arr);
+    for (int d = 0; d < PyArray_NDIM(arr); d++) {
+        npy_intp span = (PyArray_DIM(arr, d) - 1) * PyArray_STRIDE(arr, d);
+        if (span < 0)
+            start += span;
+        else
+            end += span;
+    }
+    *lo = start, *hi = end;
+}
+
 int gm_arg_no_overlap(PyArrayObject *out, PyArrayObject *in, const char *func,
                       const char *out_name, const char *in_name)
 {
-    const char *o = PyArray_BYTES(out), *i = PyArray_BYTES(in);
-    const char *o_end = o + PyArray_NBYTES(out), *i_end = i + PyArray_NBYTES(in);
-    if (PyArray_NBYTES(out) == 0 || PyArray_NBYTES(in) == 0 || o_end <= i ||
-        i_end <= o)
+    if (PyArray_SIZE(out) == 0 || PyArray_SIZE(in) == 0)
+        return 0;
+    const char *o_lo, *o_hi, *i_lo, *i_hi;
+    memory_extent(out, &o_lo, &o_hi);
+    memory_extent(in, &i_lo, &i_hi);
+    if (o_hi <= i_lo || i_hi <= o_lo)
         return 0;
     PyErr_Format(PyExc_ValueError, "%s: output '%s' overlaps input '%s'", func,
                  out_name, in_name);

@@ -1,0 +1,91 @@
+/* test_conv.c - convolution against a direct loop, transposed convolution
+ * as its adjoint, and argument checks, under the sanitizers. */
+#include "../gm.h"
+#include "check.h"
+
+static float naive_at(const float *x, const float *w, const gm_conv2d_params *p,
+                      ptrdiff_t n, ptrdiff_t o, ptrdiff_t oh, ptrdiff_t ow)
+{
+    double acc = 0;
+    for (ptrdiff_t c = 0; c < p->c; c++)
+        for (ptrdiff_t i = 0; i < p->kh; i++)
+            for (ptrdiff_t j = 0; j < p->kw; j++) {
+                ptrdiff_t ih = oh * p->stride_h - p->pad_h + i, iw = ow * p->stride_w - p->pad_w + j;
+                if (ih >= 0 && ih < p->h && iw >= 0 && iw < p->w)
+                    acc += (double)x[((n * p->c + c) * p->h + ih) * p->w + iw] *
+                           w[((o * p->c + c) * p->kh + i) * p->kw + j];
+            }
+    return (float)acc;
+}
+
+static void test_forward_against_direct_loop(void)
+{
+    gm_conv2d_params p = {.n = 3, .c = 2, .h = 9, .w = 7, .oc = 4, .kh = 4, .kw = 3,
+                          .stride_h = 2, .stride_w = 1, .pad_h = 1, .pad_w = 2};
+    ptrdiff_t oh, ow;
+    CHECK(gm_conv2d_output_size(&p, &oh, &ow) == GM_OK);
+    size_t nx = 3 * 2 * 9 * 7, nw = 4 * 2 * 4 * 3, ny = (size_t)(3 * 4 * oh * ow);
+    float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *y = malloc(ny * sizeof *y);
+    float *ws = malloc(gm_conv2d_workspace_size(&p) * sizeof *ws);
+    check_fill(x, nx, 1);
+    check_fill(w, nw, 2);
+    CHECK(gm_conv2d_forward(y, x, w, NULL, &p, ws) == GM_OK);
+    double worst = 0;
+    for (ptrdiff_t n = 0; n < 3; n++)
+        for (ptrdiff_t o = 0; o < 4; o++)
+            for (ptrdiff_t i = 0; i < oh; i++)
+                for (ptrdiff_t j = 0; j < ow; j++) {
+                    double d = fabs(y[((n * 4 + o) * oh + i) * ow + j] - naive_at(x, w, &p, n, o, i, j));
+                    worst = d > worst ? d : worst;
+                }
+    CHECK_CLOSE(worst, 0.0, 1e-5, 0);
+    free(x), free(w), free(y), free(ws);
+}
+
+static void test_transpose_is_adjoint(void)
+{
+    /* <conv(x), v> == <x, conv_transpose(v)> */
+    gm_conv2d_params p = {.n = 2, .c = 3, .h = 8, .w = 8, .oc = 5, .kh = 4, .kw = 4,
+                          .stride_h = 2, .stride_w = 2, .pad_h = 1, .pad_w = 1};
+    gm_conv_transpose2d_params t = {.n = 2, .ic = 5, .h = 4, .w = 4, .oc = 3, .kh = 4, .kw = 4,
+                                    .stride_h = 2, .stride_w = 2, .pad_h = 1, .pad_w = 1};
+    size_t nx = 2 * 3 * 64, nw = 5 * 3 * 16, nv = 2 * 5 * 16;
+    float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *v = malloc(nv * sizeof *v);
+    float *y = malloc(nv * sizeof *y), *back = malloc(nx * sizeof *back);
+    size_t wsize = gm_conv2d_workspace_size(&p), tsize = gm_conv_transpose2d_workspace_size(&t);
+    float *ws = malloc((wsize > tsize ? wsize : tsize) * sizeof *ws);
+    check_fill(x, nx, 3);
+    check_fill(w, nw, 4);
+    check_fill(v, nv, 5);
+    CHECK(gm_conv2d_forward(y, x, w, NULL, &p, ws) == GM_OK);
+    CHECK(gm_conv_transpose2d_forward(back, v, w, NULL, &t, ws) == GM_OK);
+    double lhs = 0, rhs = 0;
+    for (size_t i = 0; i < nv; i++)
+        lhs += (double)y[i] * v[i];
+    for (size_t i = 0; i < nx; i++)
+        rhs += (double)x[i] * back[i];
+    CHECK_CLOSE(lhs, rhs, 1e-4, 1e-5);
+    free(x), free(w), free(v), free(y), free(back), free(ws);
+}
+
+static void test_bad_geometry(void)
+{
+    gm_conv2d_params p = {.n = 1, .c = 1, .h = 3, .w = 3, .oc = 1, .kh = 5, .kw = 5,
+                          .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0};
+    ptrdiff_t oh, ow;
+    CHECK(gm_conv2d_output_size(&p, &oh, &ow) == GM_ERR_ARG);
+    CHECK(gm_conv2d_workspace_size(&p) == 0);
+    p.kh = p.kw = 3, p.stride_h = 0;
+    CHECK(gm_conv2d_output_size(&p, &oh, &ow) == GM_ERR_ARG);
+    gm_conv_transpose2d_params t = {.n = 1, .ic = 1, .h = 3, .w = 3, .oc = 1, .kh = 3, .kw = 3,
+                                    .stride_h = 2, .stride_w = 2, .output_pad_h = 2};
+    CHECK(gm_conv_transpose2d_output_size(&t, &oh, &ow) == GM_ERR_ARG);
+}
+
+int main(void)
+{
+    RUN(test_forward_against_direct_loop);
+    RUN(test_transpose_is_adjoint);
+    RUN(test_bad_geometry);
+    return check_summary();
+}
