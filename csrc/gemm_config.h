@@ -13,8 +13,8 @@
 
 #define GEMM_MR 6
 #define GEMM_NR 16
-#define GEMM_KC 256
-#define GEMM_MC 72
+#define GEMM_KC 512
+#define GEMM_MC 48
 #define GEMM_NB 192
 #define GEMM_NC 3072
 
