@@ -14,6 +14,8 @@ def seed(value):
     if not 0 <= value < 2**64:
         raise ValueError(f"seed: 'value' must be in [0, 2**64), got {value}")
     _default_seed = value
+    from .nn.init import InitStream   # layers built after seed() start afresh
+    InitStream._global_offset = 0
 
 
 def default_seed():
