@@ -31,12 +31,12 @@ gm_status gm_activation_forward(float *y, const float *x, size_t n,
     case GM_ACT_RELU:
         #pragma omp parallel for simd num_threads(threads) schedule(static)
         for (ptrdiff_t i = 0; i < len; i++)
-            y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+            y[i] = x[i] < 0.0f ? 0.0f : x[i];   /* NaN passes through */
         break;
     case GM_ACT_LEAKY_RELU:
         #pragma omp parallel for simd num_threads(threads) schedule(static)
         for (ptrdiff_t i = 0; i < len; i++)
-            y[i] = x[i] > 0.0f ? x[i] : alpha * x[i];
+            y[i] = x[i] < 0.0f ? alpha * x[i] : x[i];
         break;
     case GM_ACT_SIGMOID:
         #pragma omp parallel for num_threads(threads) schedule(static)

@@ -43,6 +43,12 @@ def test_extreme_inputs_stay_finite():
     np.testing.assert_array_equal(ops.activation_forward(x, "sigmoid")[[0, 4]], [0, 1])
 
 
+def test_nan_propagates_through_forward():
+    x = np.array([np.nan, -1.0, 1.0], np.float32)
+    for kind in REFERENCE:
+        assert np.isnan(ops.activation_forward(x, kind)[0]), kind
+
+
 def test_in_place_forward_and_backward(rng):
     x = rng.standard_normal(100).astype(np.float32)
     want = np.tanh(x)

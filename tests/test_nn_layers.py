@@ -1,0 +1,177 @@
+"""Layers: gradients by finite differences in train and eval mode, a composed
+network end to end, PyTorch-style initialisation, and bad input."""
+import numpy as np
+import pytest
+from gradcheck import check_grad
+
+import genmodels as gm
+from genmodels import nn
+
+
+def grad_check_layer(layer, x, rng, training=True, rtol=2e-3, atol=2e-3):
+    """Check d(sum(w * layer(x)))/d(x and every parameter) numerically, in
+    float64 through the layer's own float32 forward."""
+    layer.train(training)
+    y = layer.forward(x)
+    w = rng.standard_normal(y.shape)
+    layer.zero_grad()
+    dx = layer.backward(w.astype(np.float32))
+    params = layer.parameters()
+    grads = [g.copy() for g in layer.gradients()]
+    saved = [p.copy() for p in params]
+    buffers = {k: v.copy() for k, v in layer.named_buffers().items()}
+
+    def loss(x_, *ps):
+        for p, v in zip(params, ps):
+            p[...] = v
+        for k, v in layer.named_buffers().items():   # running stats must not drift
+            v[...] = buffers[k]
+        out = layer.forward(x_.astype(np.float32)).astype(np.float64)
+        return np.sum(w * out)
+
+    try:
+        check_grad(loss, [x] + saved, [dx] + grads, rtol=rtol, atol=atol, eps=1e-3)
+    finally:
+        for p, v in zip(params, saved):
+            p[...] = v
+
+
+LAYERS = {
+    "linear": (lambda: nn.Linear(5, 4, seed=0), (3, 5)),
+    "linear_nobias": (lambda: nn.Linear(5, 4, bias=False, seed=0), (3, 5)),
+    "conv": (lambda: nn.Conv2d(2, 3, 3, stride=2, padding=1, seed=0), (2, 2, 7, 6)),
+    "convT": (lambda: nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1, seed=0), (2, 3, 3, 4)),
+    "bn1d": (lambda: nn.BatchNorm1d(4), (6, 4)),
+    "bn2d": (lambda: nn.BatchNorm2d(3), (4, 3, 3, 2)),
+    "relu": (lambda: nn.ReLU(), (4, 5)),
+    "leaky": (lambda: nn.LeakyReLU(0.2), (4, 5)),
+    "sigmoid": (lambda: nn.Sigmoid(), (4, 5)),
+    "tanh": (lambda: nn.Tanh(), (4, 5)),
+    "flatten": (lambda: nn.Flatten(), (2, 3, 4)),
+    "reshape": (lambda: nn.Reshape(3, 4), (2, 12)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+@pytest.mark.parametrize("training", [True, False])
+def test_layer_gradients(name, training, rng):
+    make, shape = LAYERS[name]
+    layer = make()
+    x = rng.standard_normal(shape).astype(np.float32)
+    if name in ("relu", "leaky"):
+        x[np.abs(x) < 0.1] += 0.3
+    grad_check_layer(layer, x, rng, training=training)
+
+
+def test_dropout_masks_and_scales(rng):
+    layer = nn.Dropout(0.25, seed=3)
+    x = np.ones((200, 50), np.float32)
+    y = layer(x, training=True)
+    kept = y != 0
+    assert abs(kept.mean() - 0.75) < 0.02
+    np.testing.assert_allclose(y[kept], 1 / 0.75)
+    g = layer.backward(np.ones_like(x))
+    np.testing.assert_array_equal(g, y)
+    assert not np.array_equal(layer(x, training=True), y)      # fresh mask each call
+    np.testing.assert_array_equal(layer(x, training=False), x)
+
+
+def test_composed_network_end_to_end(rng):
+    """conv -> BN -> LeakyReLU -> flatten -> linear against central
+    differences of a float64 NumPy transcription of the same network."""
+    from test_conv import ref_conv2d
+    net = nn.Sequential(nn.Conv2d(1, 3, 3, stride=2, padding=1, seed=1), nn.BatchNorm2d(3),
+                        nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(3 * 4 * 4, 5, seed=2))
+    x = rng.standard_normal((4, 1, 7, 7)).astype(np.float32)
+    w = rng.standard_normal((4, 5))
+    net.zero_grad()
+    net(x)
+    dx = net.backward(w.astype(np.float32))
+
+    def reference(x_, cw, cb, gamma, beta, lw, lb):
+        h = ref_conv2d(x_, cw, cb, (2, 2), (1, 1))
+        mean, var = h.mean(axis=(0, 2, 3), keepdims=True), h.var(axis=(0, 2, 3), keepdims=True)
+        z = (h - mean) / np.sqrt(var + 1e-5) * gamma.reshape(1, -1, 1, 1) + beta.reshape(1, -1, 1, 1)
+        a = np.where(z > 0, z, 0.2 * z).reshape(len(x_), -1)
+        return np.sum(w * (a @ lw.T + lb))
+
+    check_grad(reference, [x] + net.parameters(), [dx] + net.gradients(), rtol=1e-3, atol=1e-4, eps=1e-5)
+
+
+def test_concat_labels(rng):
+    layer = nn.ConcatLabels(3)
+    x = rng.standard_normal((2, 4)).astype(np.float32)
+    y = layer(x, labels=[2, 0])
+    np.testing.assert_array_equal(y[:, 4:], [[0, 0, 1], [1, 0, 0]])
+    np.testing.assert_array_equal(layer.backward(np.ones_like(y)), np.ones_like(x))
+    img = rng.standard_normal((2, 1, 3, 3)).astype(np.float32)
+    out = layer(img, labels=[1, 2])
+    assert out.shape == (2, 4, 3, 3) and np.all(out[0, 2] == 1) and np.all(out[0, 1] == 0)
+    assert layer.backward(np.ones_like(out)).shape == img.shape
+    with pytest.raises(ValueError, match=r"'labels' must be in \[0, 3\)"):
+        layer(x, labels=[3, 0])
+
+
+def test_initialisation_matches_pytorch_bounds():
+    lin = nn.Linear(100, 50, seed=0)
+    bound = 1 / np.sqrt(100)
+    assert np.abs(lin.weight).max() <= bound and np.abs(lin.weight).max() > 0.95 * bound
+    assert np.abs(lin.bias).max() <= bound
+    assert abs(lin.weight.std() - bound / np.sqrt(3)) < 0.01 * bound / np.sqrt(3) * 10
+    conv_t = nn.ConvTranspose2d(8, 4, 3, seed=0)           # fan_in from dimension 1
+    assert np.abs(conv_t.weight).max() <= 1 / np.sqrt(4 * 9)
+    np.testing.assert_array_equal(nn.Linear(10, 3, seed=5).weight, nn.Linear(10, 3, seed=5).weight)
+    assert not np.array_equal(nn.Linear(10, 3, seed=5).weight, nn.Linear(10, 3, seed=6).weight)
+
+
+def test_global_seed_makes_unseeded_layers_reproducible():
+    gm.seed(11)
+    a = [nn.Linear(6, 6).weight for _ in range(2)]
+    gm.seed(11)
+    b = [nn.Linear(6, 6).weight for _ in range(2)]
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert not np.array_equal(a[0], a[1])
+    gm.seed(0)
+
+
+def test_matches_torch_forward_when_available(rng):
+    torch = pytest.importorskip("torch")
+    conv = nn.Conv2d(3, 4, 4, stride=2, padding=1, seed=0)
+    tconv = torch.nn.Conv2d(3, 4, 4, stride=2, padding=1)
+    with torch.no_grad():
+        tconv.weight.copy_(torch.from_numpy(conv.weight))
+        tconv.bias.copy_(torch.from_numpy(conv.bias))
+    x = rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
+    np.testing.assert_allclose(conv(x), tconv(torch.from_numpy(x)).detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_modes_and_repr():
+    net = nn.Sequential(nn.Linear(2, 3, seed=0), nn.BatchNorm1d(3), nn.Dropout(0.1))
+    net.eval()
+    assert not any(layer.training for layer in net)
+    net.train()
+    assert all(layer.training for layer in net)
+    assert "BatchNorm1d(num_features=3" in repr(net)
+    assert net.num_parameters() == 2 * 3 + 3 + 3 + 3
+    net.zero_grad()
+    assert all(np.all(g == 0) for g in net.gradients())
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="Linear: expected 5 features"):
+        nn.Linear(5, 2, seed=0)(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="'in_features' must be >= 1"):
+        nn.Linear(0, 2)
+    with pytest.raises(TypeError, match="'out_features' must be an int"):
+        nn.Linear(3, 2.5)
+    with pytest.raises(ValueError, match="Conv2d: expected a 4-D input"):
+        nn.Conv2d(1, 2, 3)(np.zeros((3, 28, 28)))
+    with pytest.raises(ValueError, match="'output_padding' must be smaller"):
+        nn.ConvTranspose2d(1, 2, 3, stride=1, output_padding=1)
+    with pytest.raises(ValueError, match="'p' must be in"):
+        nn.Dropout(1.0)
+    with pytest.raises(TypeError, match="layer 1 is a int"):
+        nn.Sequential(nn.ReLU(), 3)
+    with pytest.raises(ValueError, match="cannot reshape"):
+        nn.Reshape(5)(np.zeros((2, 4)))

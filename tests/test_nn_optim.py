@@ -1,0 +1,86 @@
+"""Optimiser classes against the published update rules, learning-rate
+changes, and state that saves and loads."""
+import numpy as np
+import pytest
+from test_optim_kernels import numpy_adam, numpy_sgd
+
+import genmodels as gm
+from genmodels import nn
+
+
+def run(opt_factory, p0, grads):
+    p = p0.copy()
+    g = np.zeros_like(p)
+    opt = opt_factory([(p, g)])
+    for grad in grads:
+        g[...] = grad
+        opt.step()
+    return p, opt
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"momentum": 0.9}, {"momentum": 0.9, "nesterov": True, "weight_decay": 1e-3},
+                                    {"momentum": 0.5, "dampening": 0.5}])
+def test_sgd(kwargs, rng):
+    p0 = rng.standard_normal(30).astype(np.float32)
+    grads = [rng.standard_normal(30).astype(np.float32) for _ in range(5)]
+    got, _ = run(lambda ps: nn.SGD(ps, lr=0.05, **kwargs), p0, grads)
+    want = numpy_sgd(p0, grads, 0.05, kwargs.get("momentum", 0), kwargs.get("dampening", 0),
+                     kwargs.get("weight_decay", 0), kwargs.get("nesterov", False))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls, wd", [(nn.Adam, 0.0), (nn.Adam, 1e-2), (nn.AdamW, 1e-2)])
+def test_adam_family(cls, wd, rng):
+    p0 = rng.standard_normal(30).astype(np.float32)
+    grads = [rng.standard_normal(30).astype(np.float32) for _ in range(5)]
+    got, _ = run(lambda ps: cls(ps, lr=1e-2, betas=(0.8, 0.99), weight_decay=wd), p0, grads)
+    want = numpy_adam(p0, grads, 1e-2, 0.8, 0.99, 1e-8, wd, cls is nn.AdamW)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_learning_rate_change_and_zero_grad(rng):
+    p = np.ones(3, np.float32)
+    g = np.ones(3, np.float32)
+    opt = nn.SGD([(p, g)], lr=0.1)
+    opt.step()
+    opt.lr = 0.5
+    opt.step()
+    np.testing.assert_allclose(p, 1 - 0.1 - 0.5)
+    opt.zero_grad()
+    assert np.all(g == 0)
+    with pytest.raises(ValueError, match="'lr' must be >= 0"):
+        opt.lr = -1
+
+
+def test_state_round_trip_through_a_checkpoint(tmp_path, rng):
+    net = nn.Linear(4, 3, seed=0)
+    opt = nn.Adam(net, lr=1e-2)
+    x = rng.standard_normal((5, 4)).astype(np.float32)
+    for _ in range(3):
+        net.zero_grad()
+        net.backward(net(x))
+        opt.step()
+    gm.save(net, tmp_path / "net.gm")
+    gm.save(opt, tmp_path / "opt.gm")
+    net2 = gm.load(tmp_path / "net.gm")
+    opt2 = gm.load(tmp_path / "opt.gm", params=net2)
+    assert opt2.step_count == 3 and opt2.lr == 1e-2
+    for a, b in ((net, opt), (net2, opt2)):
+        a.zero_grad()
+        a.backward(a(x))
+        b.step()
+    np.testing.assert_array_equal(net.weight, net2.weight)
+    with pytest.raises(gm.io.CheckpointError, match="needs params="):
+        gm.load(tmp_path / "opt.gm")
+
+
+def test_bad_arguments():
+    p = np.zeros(3, np.float32)
+    with pytest.raises(ValueError, match="Nesterov"):
+        nn.SGD([(p, p.copy())], nesterov=True)
+    with pytest.raises(ValueError, match="'betas'"):
+        nn.Adam([(p, p.copy())], betas=(1.0, 0.9))
+    with pytest.raises(ValueError, match="gradient 0 must be an array of shape"):
+        nn.Adam([(p, np.zeros(2, np.float32))])
+    with pytest.raises(ValueError, match="no parameters"):
+        nn.SGD([])

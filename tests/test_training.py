@@ -1,0 +1,152 @@
+"""The training loop: a classifier that learns on real data, determinism
+across thread counts, history and validation, callbacks, the NaN guard and
+Ctrl-C."""
+import numpy as np
+import pytest
+
+import genmodels as gm
+from genmodels import nn
+
+
+def fashion_subset(n_train=3000, n_test=1000):
+    try:
+        ds = gm.datasets.load_fashion_mnist(download=False, flatten=True)
+    except gm.datasets.DatasetNotFoundError:
+        pytest.skip("Fashion-MNIST not installed (CI installs it)")
+    return ds.x_train[:n_train], ds.y_train[:n_train], ds.x_test[:n_test], ds.y_test[:n_test]
+
+
+class Classifier:
+    """A small MLP with the train_step/eval_step protocol of nn.Trainer."""
+
+    def __init__(self, seed=0, lr=1e-3):
+        self.net = nn.Sequential(nn.Linear(784, 128, seed=seed), nn.ReLU(), nn.Linear(128, 10, seed=seed + 1))
+        self.opt = nn.Adam(self.net, lr=lr)
+
+    def state_arrays(self):
+        return self.net.state_arrays()
+
+    def load_state_arrays(self, arrays):
+        self.net.load_state_arrays(arrays)
+
+    def train_step(self, batch, epoch, step):
+        x, y = batch
+        self.net.zero_grad()
+        loss, grad = nn.losses.cross_entropy(self.net(x, training=True), y)
+        self.net.backward(grad)
+        nn.check_finite({"loss": loss}, self.net.gradients())
+        self.opt.step()
+        return {"loss": loss}
+
+    def eval_step(self, batch):
+        x, y = batch
+        logits = self.net(x, training=False)
+        loss, _ = nn.losses.cross_entropy(logits, y)
+        return {"loss": loss, "accuracy": float(np.mean(logits.argmax(1) == y))}
+
+    def fit(self, x, y, **kwargs):
+        validation = kwargs.pop("validation", None)
+        trainer = nn.Trainer(self, self.train_step, eval_step=self.eval_step, **kwargs)
+        return trainer.fit((x, y), validation=validation)
+
+
+def test_mlp_classifier_learns_fashion_mnist():
+    x, y, xt, yt = fashion_subset()
+    model = Classifier()
+    hist = model.fit(x, y, epochs=3, batch_size=64, seed=0, verbose=0, validation=(xt, yt))
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    assert hist.history["val_accuracy"][-1] > 0.75          # chance is 0.10
+    assert set(hist.history) == {"loss", "val_loss", "val_accuracy"} and hist.epoch == [0, 1, 2]
+
+
+def test_same_seed_same_weights_with_one_and_two_threads(with_threads):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(600, 784)).astype(np.float32)
+    y = (x[:, :10].argmax(1)).astype(np.int64)
+    results = []
+    for threads in (1, 2):
+        model = Classifier(seed=3)
+        with_threads(threads, model.fit, x, y, epochs=2, batch_size=50, seed=7, verbose=0)
+        results.append(model.net.parameters())
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_shuffling_depends_on_the_seed():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(200, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 200)
+    a, b = Classifier(seed=1), Classifier(seed=1)
+    a.fit(x, y, epochs=1, batch_size=20, seed=1, verbose=0)
+    b.fit(x, y, epochs=1, batch_size=20, seed=2, verbose=0)
+    assert not np.array_equal(a.net.parameters()[0], b.net.parameters()[0])
+
+
+def test_nan_loss_stops_with_a_clear_error_and_keeps_good_weights():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(100, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 100)
+    model = Classifier()
+    x[60:, 5] = np.nan                     # batches from step 4 of epoch 1 on go bad
+    before = None
+
+    def remember(trainer, step, logs):
+        nonlocal before
+        before = model.net.state_arrays()
+    with pytest.raises(nn.NonFiniteLossError, match=r"epoch 1, step \d+: loss term 'loss' is nan"):
+        model.fit(x, y, epochs=1, batch_size=20, shuffle=False, verbose=0,
+                  callbacks=[nn.LambdaCallback(on_batch_end=remember)])
+    for name, value in model.net.state_arrays().items():
+        np.testing.assert_array_equal(value, before[name])
+        assert np.all(np.isfinite(value))
+
+
+def test_interrupt_keeps_weights_and_history():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(100, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 100)
+    model = Classifier()
+
+    def interrupt(trainer, epoch, logs):
+        if epoch == 1:
+            raise KeyboardInterrupt
+    hist = model.fit(x, y, epochs=5, batch_size=20, verbose=0, callbacks=[nn.LambdaCallback(on_epoch_end=interrupt)])
+    assert hist.interrupted and len(hist.epoch) == 2
+
+
+def test_early_stopping_restores_the_best_weights():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(100, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 100)
+    model = Classifier(lr=0.05)        # random labels: validation loss soon rises
+    stopper = nn.EarlyStopping(monitor="val_loss", patience=2)
+    hist = model.fit(x, y, epochs=30, batch_size=20, verbose=0, validation=(x[:50], y[:50] + 0 * 0),
+                     callbacks=[stopper])
+    assert len(hist.epoch) < 30 or stopper.best_epoch is not None
+    best = min(hist.history["val_loss"])
+    t = nn.Trainer(model, model.train_step, eval_step=model.eval_step, verbose=0)
+    assert abs(t.evaluate((x[:50], y[:50]))["loss"] - best) < 1e-4
+
+
+def test_progress_output(capsys):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(64, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 64)
+    Classifier().fit(x, y, epochs=1, batch_size=32, verbose=2)
+    assert "Epoch 1/1 loss=" in capsys.readouterr().err
+    Classifier().fit(x, y, epochs=1, batch_size=32, verbose=0)
+    assert capsys.readouterr().err == ""
+
+
+def test_per_step_history_and_bad_arguments():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(40, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 40)
+    hist = Classifier().fit(x, y, epochs=2, batch_size=10, verbose=0, log_steps=True)
+    assert len(hist.steps["loss"]) == 8
+    with pytest.raises(ValueError, match="'batch_size' must be >= 1"):
+        Classifier().fit(x, y, batch_size=0)
+    with pytest.raises(ValueError, match="different lengths"):
+        Classifier().fit(x, y[:5], verbose=0)
+    with pytest.raises(ValueError, match="'verbose' must be 0, 1 or 2"):
+        Classifier().fit(x, y, verbose=5)
