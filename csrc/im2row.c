@@ -7,25 +7,30 @@
 void gm_im2row(float *rows, const float *x, const gm_conv2d_params *p,
                ptrdiff_t out_h, ptrdiff_t out_w)
 {
-    ptrdiff_t cols = p->c * p->kh * p->kw;
+    ptrdiff_t cols = p->c * p->kh * p->kw, kw = p->kw;
     for (ptrdiff_t oh = 0; oh < out_h; oh++) {
+        ptrdiff_t ih0 = oh * p->stride_h - p->pad_h;
         for (ptrdiff_t ow = 0; ow < out_w; ow++) {
             float *row = rows + (oh * out_w + ow) * cols;
-            ptrdiff_t ih0 = oh * p->stride_h - p->pad_h;
             ptrdiff_t iw0 = ow * p->stride_w - p->pad_w;
+            int inside_w = iw0 >= 0 && iw0 + kw <= p->w;
             for (ptrdiff_t ch = 0; ch < p->c; ch++) {
                 const float *plane = x + ch * p->h * p->w;
                 for (ptrdiff_t i = 0; i < p->kh; i++) {
                     ptrdiff_t ih = ih0 + i;
-                    float *dst = row + (ch * p->kh + i) * p->kw;
+                    float *dst = row + (ch * p->kh + i) * kw;
                     if (ih < 0 || ih >= p->h) {
-                        memset(dst, 0, (size_t)p->kw * sizeof *dst);
+                        memset(dst, 0, (size_t)kw * sizeof *dst);
                         continue;
                     }
-                    const float *src = plane + ih * p->w;
-                    for (ptrdiff_t j = 0; j < p->kw; j++) {
+                    const float *src = plane + ih * p->w + iw0;
+                    if (inside_w) {          /* the common case: no padding */
+                        memcpy(dst, src, (size_t)kw * sizeof *dst);
+                        continue;
+                    }
+                    for (ptrdiff_t j = 0; j < kw; j++) {
                         ptrdiff_t iw = iw0 + j;
-                        dst[j] = iw >= 0 && iw < p->w ? src[iw] : 0.0f;
+                        dst[j] = iw >= 0 && iw < p->w ? src[j] : 0.0f;
                     }
                 }
             }
