@@ -1,0 +1,108 @@
+"""Built-in networks, sized from the input shape (28x28 images by default).
+
+    "mlp"           fully connected layers of `hidden` sizes with ReLU
+    "conv"          two stride-2 convolutions down, two transposed up (AE/VAE)
+    "mlp" (GAN)     LeakyReLU and batch norm, as in the classic MLP GAN
+    "dcgan"         the DCGAN pattern: strided (transposed) convolutions,
+                    batch norm, ReLU in the generator, LeakyReLU(0.2) in the
+                    discriminator
+"""
+import numpy as np
+
+from .. import nn
+
+__all__ = ["encoder", "decoder", "generator", "discriminator"]
+
+
+class _Seeds:
+    """A distinct, reproducible initialisation seed for each layer."""
+
+    def __init__(self, seed):
+        self.seed, self.i = seed, 0
+
+    def __call__(self):
+        self.i += 1
+        return (self.seed * 1_000_003 + self.i) % 2**63
+
+
+def _conv_sizes(input_shape):
+    c, h, w = input_shape
+    if h % 4 or w % 4:
+        raise ValueError(f"the conv architectures need H and W divisible by 4, got {input_shape}; "
+                         "use architecture='mlp' or pass your own networks")
+    return c, h // 4, w // 4
+
+
+def encoder(architecture, input_shape, out_dim, hidden, seed):
+    """Images -> out_dim features (the latent code, or mean and log-variance)."""
+    s = _Seeds(seed)
+    d = int(np.prod(input_shape))
+    if architecture == "mlp":
+        layers, width = [], d
+        for h in hidden:
+            layers += [nn.Linear(width, h, seed=s()), nn.ReLU()]
+            width = h
+        return nn.Sequential(*layers, nn.Linear(width, out_dim, seed=s()))
+    if architecture == "conv":
+        c, h4, w4 = _conv_sizes(input_shape)
+        return nn.Sequential(nn.Reshape(*input_shape),
+                             nn.Conv2d(c, 32, 4, stride=2, padding=1, seed=s()), nn.ReLU(),
+                             nn.Conv2d(32, 64, 4, stride=2, padding=1, seed=s()), nn.ReLU(),
+                             nn.Flatten(), nn.Linear(64 * h4 * w4, out_dim, seed=s()))
+    raise ValueError(f"'architecture' must be 'mlp' or 'conv', got {architecture!r}")
+
+
+def decoder(architecture, input_shape, latent_dim, hidden, seed):
+    """Latent codes -> flat image logits (N, C*H*W)."""
+    s = _Seeds(seed + 7919)
+    d = int(np.prod(input_shape))
+    if architecture == "mlp":
+        layers, width = [], latent_dim
+        for h in reversed(hidden):
+            layers += [nn.Linear(width, h, seed=s()), nn.ReLU()]
+            width = h
+        return nn.Sequential(*layers, nn.Linear(width, d, seed=s()))
+    if architecture == "conv":
+        c, h4, w4 = _conv_sizes(input_shape)
+        return nn.Sequential(nn.Linear(latent_dim, 64 * h4 * w4, seed=s()), nn.ReLU(), nn.Reshape(64, h4, w4),
+                             nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1, seed=s()), nn.ReLU(),
+                             nn.ConvTranspose2d(32, c, 4, stride=2, padding=1, seed=s()), nn.Flatten())
+    raise ValueError(f"'architecture' must be 'mlp' or 'conv', got {architecture!r}")
+
+
+def generator(architecture, input_shape, in_dim, seed):
+    """Noise (and label) vectors -> flat images in [0, 1] (N, C*H*W)."""
+    s = _Seeds(seed + 104729)
+    d = int(np.prod(input_shape))
+    if architecture == "mlp":
+        return nn.Sequential(nn.Linear(in_dim, 256, seed=s()), nn.BatchNorm1d(256), nn.LeakyReLU(0.2),
+                             nn.Linear(256, 512, seed=s()), nn.BatchNorm1d(512), nn.LeakyReLU(0.2),
+                             nn.Linear(512, 1024, seed=s()), nn.BatchNorm1d(1024), nn.LeakyReLU(0.2),
+                             nn.Linear(1024, d, seed=s()), nn.Sigmoid())
+    if architecture == "dcgan":
+        c, h4, w4 = _conv_sizes(input_shape)
+        return nn.Sequential(nn.Linear(in_dim, 128 * h4 * w4, seed=s()), nn.BatchNorm1d(128 * h4 * w4), nn.ReLU(),
+                             nn.Reshape(128, h4, w4),
+                             nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1, seed=s()), nn.BatchNorm2d(64),
+                             nn.ReLU(), nn.ConvTranspose2d(64, c, 4, stride=2, padding=1, seed=s()),
+                             nn.Sigmoid(), nn.Flatten())
+    raise ValueError(f"'architecture' must be 'mlp' or 'dcgan', got {architecture!r}")
+
+
+def discriminator(architecture, input_shape, extra_channels, seed):
+    """Flat images (with `extra_channels` label features or planes appended
+    by the caller) -> one logit per image."""
+    s = _Seeds(seed + 1299709)
+    c, h, w = input_shape
+    d = int(np.prod(input_shape))
+    if architecture == "mlp":
+        return nn.Sequential(nn.Linear(d + extra_channels, 512, seed=s()), nn.LeakyReLU(0.2),
+                             nn.Linear(512, 256, seed=s()), nn.LeakyReLU(0.2), nn.Linear(256, 1, seed=s()))
+    if architecture == "dcgan":
+        _, h4, w4 = _conv_sizes(input_shape)
+        return nn.Sequential(nn.Reshape(c + extra_channels, h, w),
+                             nn.Conv2d(c + extra_channels, 64, 4, stride=2, padding=1, seed=s()),
+                             nn.LeakyReLU(0.2), nn.Conv2d(64, 128, 4, stride=2, padding=1, seed=s()),
+                             nn.BatchNorm2d(128), nn.LeakyReLU(0.2), nn.Flatten(),
+                             nn.Linear(128 * h4 * w4, 1, seed=s()))
+    raise ValueError(f"'architecture' must be 'mlp' or 'dcgan', got {architecture!r}")
