@@ -1,0 +1,282 @@
+"""Generative adversarial networks, plain and conditional."""
+import operator
+
+import numpy as np
+
+from .. import nn, ops
+from . import architectures
+from .base import GenerativeModel
+
+__all__ = ["GAN", "CGAN"]
+
+LOSSES = ("nonsaturating", "minimax", "wasserstein", "hinge")
+
+
+def _sigmoid(x):
+    return ops.activation_forward(np.ascontiguousarray(x, dtype=np.float32), "sigmoid")
+
+
+def _discriminator_side(kind, logits, real, smoothing):
+    """D's loss on one side (real or generated logits, (N, 1)) and its
+    gradient; the D loss is the sum of the two sides."""
+    n = len(logits)
+    if kind in ("nonsaturating", "minimax"):
+        target = np.full_like(logits, (1.0 - smoothing) if real else 0.0)
+        losses, grad = ops.bce_with_logits(logits, target, scale=1.0 / n)
+        return float(losses.mean()), grad
+    sign = -1.0 if real else 1.0
+    if kind == "wasserstein":     # the critic maximises E[D(real)] - E[D(fake)]
+        return sign * float(logits.mean()), np.full_like(logits, sign / n)
+    margin = 1.0 + sign * logits  # hinge: relu(1 - D(real)) + relu(1 + D(fake))
+    return float(np.maximum(margin, 0).mean()), np.where(margin > 0, sign / n, 0.0).astype(np.float32)
+
+
+def _generator_loss(kind, fake):
+    """G's loss on D's logits for its samples (N, 1), and the gradient."""
+    n = len(fake)
+    if kind == "nonsaturating":   # maximise log D(G(z))
+        losses, grad = ops.bce_with_logits(fake, np.ones_like(fake), scale=1.0 / n)
+        return float(losses.mean()), grad
+    if kind == "minimax":         # minimise log(1 - D(G(z))) = -BCE(fake, 0)
+        losses, grad = ops.bce_with_logits(fake, np.zeros_like(fake), scale=1.0 / n)
+        return float(-losses.mean()), -grad
+    return float(-fake.mean()), np.full_like(fake, -1.0 / n)     # wasserstein, hinge
+
+
+class GAN(GenerativeModel):
+    """A GAN (Goodfellow et al.) with a choice of losses:
+
+    "nonsaturating" (the usual generator loss -log D(G(z))), "minimax" (the
+    original log(1 - D(G(z))), which saturates early in training),
+    "wasserstein" (a critic with weight clipping to +-clip_value, WGAN) and
+    "hinge". d_steps discriminator updates per generator update;
+    label_smoothing replaces the real label 1 by 1 - label_smoothing.
+
+    History per epoch: "d_loss", "g_loss", and "d_real" / "d_fake", the
+    discriminator's mean output (a probability; for the Wasserstein critic
+    its raw score) on real and on generated batches.
+    """
+
+    _networks = ("generator", "discriminator")
+    _counters = ("noise",)
+    n_classes = 0
+
+    def __init__(self, latent_dim=100, architecture="mlp", loss="nonsaturating", d_steps=1, label_smoothing=0.0,
+                 clip_value=0.01, input_shape=(1, 28, 28), seed=None, generator=None, discriminator=None):
+        super().__init__(input_shape, seed)
+        self.latent_dim = operator.index(latent_dim)
+        name = type(self).__name__
+        if self.latent_dim < 1:
+            raise ValueError(f"{name}: 'latent_dim' must be >= 1, got {latent_dim}")
+        if loss not in LOSSES:
+            raise ValueError(f"{name}: 'loss' must be one of {LOSSES}, got {loss!r}")
+        self.d_steps = operator.index(d_steps)
+        if self.d_steps < 1:
+            raise ValueError(f"{name}: 'd_steps' must be >= 1, got {d_steps}")
+        if not 0.0 <= label_smoothing < 0.5:
+            raise ValueError(f"{name}: 'label_smoothing' must be in [0, 0.5), got {label_smoothing}")
+        if not clip_value > 0:
+            raise ValueError(f"{name}: 'clip_value' must be > 0, got {clip_value}")
+        self.architecture, self.loss = architecture, loss
+        self.label_smoothing, self.clip_value = float(label_smoothing), float(clip_value)
+        extra = self.n_classes
+        self.generator = generator if generator is not None else architectures.generator(
+            architecture, self.input_shape, self.latent_dim + extra, self.seed)
+        self.discriminator = discriminator if discriminator is not None else architectures.discriminator(
+            architecture, self.input_shape, extra, self.seed)
+        for attr in ("generator", "discriminator"):
+            if not isinstance(getattr(self, attr), nn.Module):
+                raise TypeError(f"{name}: '{attr}' must be a genmodels.nn.Module")
+        self._noise_offset = 0
+
+    def get_config(self):
+        return {"latent_dim": self.latent_dim, "architecture": self.architecture, "loss": self.loss,
+                "d_steps": self.d_steps, "label_smoothing": self.label_smoothing, "clip_value": self.clip_value,
+                "input_shape": list(self.input_shape), "seed": self.seed}
+
+    # --- conditioning hooks (CGAN overrides them) ---------------------------------
+    def _g_input(self, z, labels):
+        return z
+
+    def _d_input(self, flat, labels):
+        return flat
+
+    def _d_grad(self, grad_in):
+        return grad_in
+
+    # --- networks ----------------------------------------------------------------
+    def _generate(self, z, labels, training):
+        out = self.generator.forward(self._g_input(z, labels), training)
+        self._g_shape = out.shape
+        out = out.reshape(len(z), -1)
+        if out.shape[1] != self.input_dim:
+            raise ValueError(f"{type(self).__name__}: the generator must output {self.input_dim} values per "
+                             f"example, got {out.shape[1]}")
+        return np.ascontiguousarray(out)
+
+    def _discriminate(self, flat, labels, training):
+        logits = self.discriminator.forward(self._d_input(flat, labels), training)
+        if logits.shape != (len(flat), 1):
+            raise ValueError(f"{type(self).__name__}: the discriminator must output (N, 1), got {logits.shape}")
+        return logits
+
+    def _d_mean_output(self, logits):
+        return float(logits.mean()) if self.loss == "wasserstein" else float(_sigmoid(logits).mean())
+
+    def _train_step(self, real, labels, d_opt, g_opt):
+        n = len(real)
+        for _ in range(self.d_steps):
+            d_opt.zero_grad()
+            # real and generated batches pass through D separately, each
+            # backward right after its forward (D's layers cache one pass)
+            logits = self._discriminate(real, labels, True)
+            loss_real, grad = _discriminator_side(self.loss, logits, True, self.label_smoothing)
+            self.discriminator.backward(grad)
+            d_real = self._d_mean_output(logits)
+            z = self._draw_normal((n, self.latent_dim), "noise")
+            fake_labels = self._fake_labels(labels)
+            fake = self._generate(z, fake_labels, True)
+            logits = self._discriminate(fake, fake_labels, True)
+            loss_fake, grad = _discriminator_side(self.loss, logits, False, self.label_smoothing)
+            self.discriminator.backward(grad)
+            d_fake = self._d_mean_output(logits)
+            d_loss = loss_real + loss_fake
+            nn.check_finite({"d_loss": d_loss}, self.discriminator.gradients())
+            d_opt.step()
+            if self.loss == "wasserstein":
+                for p in self.discriminator.parameters():
+                    np.clip(p, -self.clip_value, self.clip_value, out=p)
+        g_opt.zero_grad()
+        z = self._draw_normal((n, self.latent_dim), "noise")
+        fake_labels = self._fake_labels(labels)
+        fake = self._generate(z, fake_labels, True)
+        logits = self._discriminate(fake, fake_labels, True)
+        g_loss, grad = _generator_loss(self.loss, logits)
+        grad_fake = self._d_grad(self.discriminator.backward(grad))
+        self.generator.backward(np.ascontiguousarray(grad_fake).reshape(self._g_shape))
+        nn.check_finite({"g_loss": g_loss}, self.generator.gradients())
+        g_opt.step()
+        d_opt.zero_grad()      # the G step's passes through D are not D's to keep
+        return {"d_loss": d_loss, "g_loss": g_loss, "d_real": d_real, "d_fake": d_fake}
+
+    def _fake_labels(self, labels):
+        return None
+
+    def _fit(self, arrays, epochs, batch_size, lr, betas, verbose, callbacks):
+        d_opt = self._optimizer("discriminator", self.discriminator, lr, 0.0, betas)
+        g_opt = self._optimizer("generator", self.generator, lr, 0.0, betas)
+
+        def train_step(batch, epoch, step):
+            return self._train_step(batch[0], batch[1] if len(batch) > 1 else None, d_opt, g_opt)
+
+        return self._run(arrays, train_step, None, epochs=epochs, batch_size=batch_size, validation=None,
+                         verbose=verbose, callbacks=callbacks)
+
+    def fit(self, x, epochs=5, batch_size=128, lr=2e-4, betas=(0.5, 0.999), verbose=1, callbacks=None):
+        """Train on images x (Adam with the DCGAN settings by default);
+        returns the History (also kept as `history_`)."""
+        flat, self._layout = self._images(x)
+        return self._fit((flat,), epochs, batch_size, lr, betas, verbose, callbacks)
+
+    def generate(self, z):
+        """Images generated from latent vectors z (N, latent_dim)."""
+        z = self._latent(z, self.latent_dim)
+        return self._to_layout(self._generate(z, None, False))
+
+    def sample(self, n, seed=None):
+        """n images from z ~ N(0, I), reproducible for a given seed."""
+        n = self._count(n)
+        z = ops.normal((n, self.latent_dim), seed=self.seed if seed is None else seed, stream="noise",
+                       offset=1 << 62)
+        return self.generate(z)
+
+    def discriminate(self, x):
+        """The discriminator's probability that x is real (critic score for
+        the Wasserstein loss), (N,)."""
+        flat, _ = self._images(x)
+        return self._d_output(flat, None)
+
+    def _d_output(self, flat, labels):
+        logits = self._discriminate(flat, labels, False)[:, 0]
+        return logits.copy() if self.loss == "wasserstein" else _sigmoid(logits)
+
+
+class CGAN(GAN):
+    """Conditional GAN (Mirza & Osindero): generator and discriminator both
+    see a one-hot class label (appended to the noise vector; appended as
+    features, or as constant planes for "dcgan", to the image)."""
+
+    def __init__(self, latent_dim=100, n_classes=10, architecture="mlp", loss="nonsaturating", d_steps=1,
+                 label_smoothing=0.0, clip_value=0.01, input_shape=(1, 28, 28), seed=None, generator=None,
+                 discriminator=None):
+        self.n_classes = operator.index(n_classes)
+        if self.n_classes < 2:
+            raise ValueError(f"CGAN: 'n_classes' must be >= 2, got {n_classes}")
+        super().__init__(latent_dim, architecture, loss, d_steps, label_smoothing, clip_value, input_shape, seed,
+                         generator, discriminator)
+        self._concat = nn.ConcatLabels(self.n_classes)
+
+    def get_config(self):
+        return {**super().get_config(), "n_classes": self.n_classes}
+
+    def _labels(self, y, n, name="y"):
+        y = np.asarray(y)
+        if y.dtype.kind not in "iu":
+            if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+                y = y.astype(np.int64)
+            else:
+                raise TypeError(f"'{name}' must hold integer class ids, got dtype {y.dtype}")
+        y = y.reshape(-1).astype(np.int64)
+        if len(y) != n:
+            raise ValueError(f"'{name}' has {len(y)} labels for {n} images")
+        if n and (y.min() < 0 or y.max() >= self.n_classes):
+            raise ValueError(f"'{name}' must hold class ids in [0, {self.n_classes}), got values in "
+                             f"[{y.min()}, {y.max()}]")
+        return y
+
+    def _g_input(self, z, labels):
+        return np.concatenate([z, nn.one_hot(labels, self.n_classes)], axis=1)
+
+    def _d_input(self, flat, labels):
+        if self.architecture == "dcgan":
+            images = flat.reshape((len(flat),) + self.input_shape)
+            return self._concat(images, labels=labels)
+        return self._concat(flat, labels=labels)
+
+    def _d_grad(self, grad_in):
+        return self._concat.backward(grad_in.reshape(self._concat_shape(len(grad_in))))
+
+    def _concat_shape(self, n):
+        c, h, w = self.input_shape
+        if self.architecture == "dcgan":
+            return (n, c + self.n_classes, h, w)
+        return (n, self.input_dim + self.n_classes)
+
+    def _fake_labels(self, labels):
+        return labels        # generate the classes of the real batch
+
+    def fit(self, x, y, epochs=5, batch_size=128, lr=2e-4, betas=(0.5, 0.999), verbose=1, callbacks=None):
+        """Train on images x with class labels y in [0, n_classes)."""
+        flat, self._layout = self._images(x)
+        return self._fit((flat, self._labels(y, len(flat))), epochs, batch_size, lr, betas, verbose, callbacks)
+
+    def generate(self, z, labels):
+        """Images of the given classes from latent vectors z (N, latent_dim)."""
+        z = self._latent(z, self.latent_dim)
+        return self._to_layout(self._generate(z, self._labels(labels, len(z), "labels"), False))
+
+    def sample(self, n, labels=None, seed=None):
+        """n images; labels: one class id per image (or a single id for all);
+        by default the classes in turn, 0, 1, ..., n_classes-1, 0, ..."""
+        n = self._count(n)
+        if labels is None:
+            labels = np.arange(n) % self.n_classes
+        elif np.ndim(labels) == 0:
+            labels = np.full(n, labels)
+        z = ops.normal((n, self.latent_dim), seed=self.seed if seed is None else seed, stream="noise",
+                       offset=1 << 62)
+        return self.generate(z, np.asarray(list(labels) if not hasattr(labels, "__len__") else labels))
+
+    def discriminate(self, x, y):
+        flat, _ = self._images(x)
+        return self._d_output(flat, self._labels(y, len(flat)))
