@@ -1,0 +1,164 @@
+"""AE, VAE, GAN and CGAN on small real subsets: they learn, the bounds hold,
+they save and load, they are reproducible, and bad input is refused."""
+import numpy as np
+import pytest
+
+import genmodels as gm
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    try:
+        return gm.datasets.load_mnist(download=False, subset=2000)
+    except gm.datasets.DatasetNotFoundError:
+        pytest.skip("MNIST not installed (CI installs it)")
+
+
+def test_vae_learns_and_its_bounds_hold(mnist):
+    vae = gm.VAE(latent_dim=8, hidden=(256, 128), seed=0)
+    before = vae.elbo(mnist.x_test)
+    hist = vae.fit(mnist.x_train, epochs=3, batch_size=64, validation_data=mnist.x_test, verbose=0)
+    assert set(hist.history) == {"loss", "reconstruction", "kl", "val_loss", "val_reconstruction", "val_kl"}
+    h = hist.history
+    np.testing.assert_allclose(np.array(h["loss"]), np.array(h["reconstruction"]) + np.array(h["kl"]), rtol=1e-6)
+    assert h["loss"][-1] < h["loss"][0] and h["val_loss"][-1] < 300
+    after = vae.elbo(mnist.x_test)
+    assert after > before + 100                              # nats per image
+    # a trivial baseline: every pixel at its mean intensity
+    p = np.clip(mnist.x_train.mean(0), 1e-4, 1 - 1e-4)
+    x = mnist.x_test
+    baseline = np.mean(np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=(1, 2)))
+    assert after > baseline
+    x = mnist.x_test[:40]
+    elbo = vae.elbo(x, reduction=None)
+    ll_small, ll_big = vae.log_likelihood(x, k=5, reduction=None), vae.log_likelihood(x, k=200, reduction=None)
+    assert np.mean(elbo) <= np.mean(ll_big) + 0.5          # the bound holds
+    assert np.mean(ll_small) <= np.mean(ll_big) + 0.5      # tighter with k
+
+
+def test_vae_kl_matches_closed_form(mnist):
+    vae = gm.VAE(latent_dim=4, hidden=(64,), seed=1)
+    mu, logvar = vae.encode(mnist.x_test[:10])
+    kl = 0.5 * np.sum(np.exp(logvar) + mu ** 2 - 1 - logvar, axis=1)
+    step = vae._step(vae._images(mnist.x_test[:10])[0], training=False)
+    np.testing.assert_allclose(step["kl"], kl.mean(), rtol=1e-5)
+
+
+def test_vae_outputs_keep_the_callers_layout(mnist):
+    vae = gm.VAE(latent_dim=3, hidden=(32,), seed=0)
+    x = mnist.x_test[:5]
+    assert vae.reconstruct(x).shape == (5, 28, 28)
+    assert vae.reconstruct(x.reshape(5, 784)).shape == (5, 784)
+    assert vae.reconstruct(x.reshape(5, 1, 28, 28)).shape == (5, 1, 28, 28)
+    assert vae.sample(7, seed=1).shape == (7, 28, 28)
+    draws = vae.sample(7, seed=1, draw=True)
+    assert set(np.unique(draws)) <= {0.0, 1.0}
+    assert vae.transform(x).shape == (5, 3) and vae.decode(np.zeros((2, 3))).shape == (2, 28, 28)
+
+
+def test_gaussian_vae_with_learned_variance(mnist):
+    vae = gm.VAE(latent_dim=4, hidden=(64,), likelihood="gaussian", variance="learned", seed=0)
+    hist = vae.fit(mnist.x_train[:500], epochs=2, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    assert np.any(vae.log_variance != 0)
+
+
+def test_conv_vae_and_dynamic_binarisation(mnist):
+    vae = gm.VAE(latent_dim=4, architecture="conv", seed=0)
+    hist = vae.fit(mnist.x_train[:300], epochs=2, batch_size=50, verbose=0, binarize="dynamic")
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+
+
+def test_ae_learns_and_encodes(mnist):
+    for loss in ("bce", "mse"):
+        ae = gm.AE(latent_dim=10, hidden=(128,), loss=loss, seed=0)
+        hist = ae.fit(mnist.x_train, epochs=5, lr=3e-3, verbose=0, validation_data=mnist.x_test)
+        assert hist.history["val_loss"][-1] < hist.history["val_loss"][0] or hist.history["loss"][-1] < hist.history["loss"][0]
+        rec = ae.reconstruct(mnist.x_test)
+        mse = np.mean((rec - mnist.x_test) ** 2)
+        assert mse < np.mean((mnist.x_test - mnist.x_train.mean(0)) ** 2)   # beats the mean image
+        assert ae.encode(mnist.x_test[:4]).shape == (4, 10)
+
+
+def test_same_seed_same_weights_and_samples_with_one_and_two_threads(mnist, with_threads):
+    results = []
+    for threads in (1, 2):
+        vae = gm.VAE(latent_dim=4, hidden=(64,), seed=5)
+        with_threads(threads, vae.fit, mnist.x_train[:300], epochs=1, batch_size=50, verbose=0)
+        results.append((vae.state_arrays(), vae.sample(3)))
+    for k in results[0][0]:
+        np.testing.assert_array_equal(results[0][0][k], results[1][0][k])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+@pytest.mark.parametrize("cls, kwargs", [(gm.VAE, {"latent_dim": 3, "hidden": (16,)}),
+                                         (gm.AE, {"latent_dim": 3, "hidden": (16,)}),
+                                         (gm.GAN, {"latent_dim": 8}),
+                                         (gm.CGAN, {"latent_dim": 8, "architecture": "dcgan"})])
+def test_save_load_round_trip(cls, kwargs, mnist, tmp_path):
+    model = cls(seed=0, **kwargs)
+    if cls is gm.CGAN:
+        model.fit(mnist.x_train[:64], mnist.y_train[:64], epochs=1, verbose=0)
+        sample = lambda m: m.sample(5, labels=[0, 1, 2, 3, 4])
+    else:
+        model.fit(mnist.x_train[:64], epochs=1, verbose=0)
+        sample = lambda m: m.sample(5) if cls is not gm.AE else m.reconstruct(mnist.x_test[:5])
+    model.save(tmp_path / "m.gm")
+    loaded = gm.load(tmp_path / "m.gm")
+    assert type(loaded) is cls and repr(loaded) == repr(model)
+    np.testing.assert_array_equal(sample(model), sample(loaded))
+
+
+def test_gan_trains_and_reports_discriminator_outputs(mnist):
+    gan = gm.GAN(latent_dim=16, seed=0)
+    hist = gan.fit(mnist.x_train[:512], epochs=2, batch_size=64, verbose=0)
+    h = hist.history
+    assert set(h) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(0 <= v <= 1 for v in h["d_real"] + h["d_fake"])
+    assert h["d_real"][-1] > h["d_fake"][-1]            # D tells real from fake
+    s = gan.sample(6, seed=3)
+    assert s.shape == (6, 28, 28) and 0 <= s.min() and s.max() <= 1
+    np.testing.assert_array_equal(s, gan.sample(6, seed=3))
+    z = np.zeros((2, 16), np.float32)
+    assert gan.generate(z).shape == (2, 28, 28)
+
+
+@pytest.mark.parametrize("loss", ["minimax", "wasserstein", "hinge"])
+def test_gan_losses(loss, mnist):
+    gan = gm.GAN(latent_dim=8, loss=loss, d_steps=2, seed=0)
+    hist = gan.fit(mnist.x_train[:128], epochs=1, batch_size=32, verbose=0)
+    assert np.isfinite(hist.history["d_loss"][0])
+    if loss == "wasserstein":
+        assert max(np.abs(p).max() for p in gan.discriminator.parameters()) <= gan.clip_value
+
+
+def test_cgan_samples_requested_classes(mnist):
+    cgan = gm.CGAN(latent_dim=8, n_classes=10, seed=0)
+    cgan.fit(mnist.x_train[:256], mnist.y_train[:256], epochs=1, batch_size=64, verbose=0)
+    assert cgan.sample(10, labels=range(10)).shape == (10, 28, 28)
+    assert cgan.sample(4, labels=3).shape == (4, 28, 28)
+
+
+def test_bad_input(mnist):
+    vae = gm.VAE(latent_dim=2, hidden=(8,), seed=0)
+    with pytest.raises(ValueError, match=r"'x' has shape \(3, 20, 20\)"):
+        vae.fit(np.zeros((3, 20, 20)), epochs=1, verbose=0)
+    bad = mnist.x_train[:4].copy()
+    bad[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="'x' contains NaN"):
+        vae.fit(bad, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"pixel values in \[0, 1\]"):
+        vae.fit(mnist.x_train[:4] * 255, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="'n' must be >= 1"):
+        vae.sample(0)
+    with pytest.raises(ValueError, match="'likelihood'"):
+        gm.VAE(likelihood="poisson")
+    with pytest.raises(ValueError, match=r"'z' must have shape \(N, 2\)"):
+        vae.decode(np.zeros((3, 5)))
+    cgan = gm.CGAN(latent_dim=4, n_classes=10, seed=0)
+    with pytest.raises(ValueError, match=r"class ids in \[0, 10\)"):
+        cgan.fit(mnist.x_train[:4], [0, 1, 2, 10], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="4 labels for 3 images"):
+        cgan.fit(mnist.x_train[:3], [0, 1, 2, 3], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="'loss' must be one of"):
+        gm.GAN(loss="least-squares")
