@@ -264,3 +264,21 @@ def test_zero_size_batch_of_transposed_conv():
                                                   stride=2, padding=1)
     np.testing.assert_array_equal(dw, 0)
     np.testing.assert_array_equal(db, 0)
+
+
+def test_weight_gradient_over_many_chunks_is_the_sum_over_images(rng):
+    """A batch too big for one workspace chunk gives the per-image sum."""
+    x = rng.standard_normal((40, 16, 17, 16)).astype(np.float32)
+    g = rng.standard_normal((40, 6, 18, 15)).astype(np.float32)
+    kw = dict(stride=1, padding=(2, 1))
+    per_image = ops.conv2d_workspace_size(x[:1].shape, (6, 16, 4, 4), **kw)
+    assert ops.conv2d_workspace_size(x.shape, (6, 16, 4, 4), **kw) < 40 * per_image
+    dw, db = ops.conv2d_backward_weight(g, x, 4, **kw)
+    want_w, want_b = np.zeros_like(dw), np.zeros_like(db)
+    for i in range(len(x)):
+        ops.conv2d_backward_weight(g[i:i + 1], x[i:i + 1], 4, grad_weight=want_w, grad_bias=want_b, **kw)
+    np.testing.assert_allclose(dw, want_w, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(db, want_b, rtol=1e-4, atol=1e-3)
+    dx = ops.conv2d_backward_input(g, np.ones((6, 16, 4, 4), np.float32), x.shape, **kw)
+    one = ops.conv2d_backward_input(g[39:], np.ones((6, 16, 4, 4), np.float32), x[39:].shape, **kw)
+    np.testing.assert_allclose(dx[39:], one, rtol=1e-5, atol=1e-5)

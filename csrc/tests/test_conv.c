@@ -130,14 +130,16 @@ static void test_backward_against_definition(void)
     free(x), free(w), free(dy), free(dx), free(dw), free(rdx), free(rdw), free(ws);
 }
 
-/* Every kernel, run with 1 and with 2 threads, gives the same bits. */
+/* Every kernel, run with 1 and with 2 threads, gives the same bits, on a
+ * batch large enough to be processed in several chunks. */
 static void test_identical_for_any_thread_count(void)
 {
-    gm_conv2d_params p = {.n = 7, .c = 5, .h = 9, .w = 10, .oc = 6, .kh = 4, .kw = 4,
-                          .stride_h = 2, .stride_w = 2, .pad_h = 1, .pad_w = 1};
+    gm_conv2d_params p = {.n = 40, .c = 16, .h = 17, .w = 16, .oc = 6, .kh = 4, .kw = 4,
+                          .stride_h = 1, .stride_w = 1, .pad_h = 2, .pad_w = 1};
     ptrdiff_t oh, ow;
     CHECK(gm_conv2d_output_size(&p, &oh, &ow) == GM_OK);
-    size_t nx = 7 * 5 * 9 * 10, nw = 6 * 5 * 16, ny = (size_t)(7 * 6 * oh * ow);
+    size_t nx = 40 * 16 * 17 * 16, nw = 6 * 16 * 16, ny = (size_t)(40 * 6 * oh * ow);
+    CHECK(gm_conv2d_workspace_size(&p) < (size_t)(p.n * oh * ow) * (16 * 16 + 6));
     size_t total = ny + nx + nw + 6;
     float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *dy = malloc(ny * sizeof *dy);
     float *res[2] = {calloc(total, sizeof(float)), calloc(total, sizeof(float))};
