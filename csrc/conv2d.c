@@ -5,6 +5,7 @@
  * chunk's patches form one tall matrix, (images * out_h * out_w, c*kh*kw),
  * and one large GEMM does the work, threaded inside gm_sgemm. */
 #include "gm.h"
+#include "im2col.h"
 #include "im2row.h"
 
 /* Scratch for one chunk of images: 4 MiB, so the patches im2row writes are
@@ -60,6 +61,21 @@ size_t gm_conv2d_workspace_size(const gm_conv2d_params *p)
     return (size_t)(plan.chunk * plan.ohw * (plan.ckk + p->oc));
 }
 
+/* prod (oc, images*ohw) (+ bias) -> out (images, oc, ohw) */
+static void cols_to_planes(float *out, const float *prod, const float *bias,
+                           ptrdiff_t images, ptrdiff_t oc, ptrdiff_t ohw)
+{
+    #pragma omp parallel for collapse(2) num_threads(gm_get_num_threads()) schedule(static)
+    for (ptrdiff_t b = 0; b < images; b++)
+        for (ptrdiff_t o = 0; o < oc; o++) {
+            const float *s = prod + o * images * ohw + b * ohw;
+            float *d = out + (b * oc + o) * ohw;
+            float add = bias ? bias[o] : 0.0f;
+            for (ptrdiff_t q = 0; q < ohw; q++)
+                d[q] = s[q] + add;
+        }
+}
+
 /* src (images, oc, ohw) -> dst (images*ohw, oc) */
 static void planes_to_rows(float *dst, const float *src, ptrdiff_t images,
                            ptrdiff_t oc, ptrdiff_t ohw)
@@ -74,21 +90,19 @@ static void planes_to_rows(float *dst, const float *src, ptrdiff_t images,
         }
 }
 
-/* src (images*ohw, oc) (+ bias) -> dst (images, oc, ohw) */
-static void rows_to_planes(float *dst, const float *src, const float *bias,
-                           ptrdiff_t images, ptrdiff_t oc, ptrdiff_t ohw)
+/* x (images, c, h, w) -> plan->rows as col (c*kh*kw, images*ohw) */
+static void unfold_chunk_columns(const conv_plan *plan, const float *x,
+                                 const gm_conv2d_params *p, ptrdiff_t images)
 {
+    ptrdiff_t image_size = p->c * p->h * p->w, ld = images * plan->ohw;
     #pragma omp parallel for collapse(2) num_threads(gm_get_num_threads()) schedule(static)
     for (ptrdiff_t b = 0; b < images; b++)
-        for (ptrdiff_t o = 0; o < oc; o++) {
-            const float *s = src + b * ohw * oc + o;
-            float *d = dst + (b * oc + o) * ohw;
-            float add = bias ? bias[o] : 0.0f;
-            for (ptrdiff_t q = 0; q < ohw; q++)
-                d[q] = s[q * oc] + add;
-        }
+        for (ptrdiff_t ch = 0; ch < p->c; ch++)
+            gm_im2col_channel(plan->rows + b * plan->ohw, ld, x + b * image_size, p,
+                              ch, plan->out_h, plan->out_w);
 }
 
+/* x (images, c, h, w) -> plan->rows (images*ohw, c*kh*kw) */
 static void unfold_chunk(const conv_plan *plan, const float *x,
                          const gm_conv2d_params *p, ptrdiff_t images)
 {
@@ -114,11 +128,14 @@ gm_status gm_conv2d_forward(float *out, const float *x, const float *weight,
     ptrdiff_t in_size = p->c * p->h * p->w, out_size = p->oc * plan.ohw;
     for (ptrdiff_t b0 = 0; b0 < p->n && s == GM_OK; b0 += plan.chunk) {
         ptrdiff_t images = p->n - b0 < plan.chunk ? p->n - b0 : plan.chunk;
-        unfold_chunk(&plan, x + b0 * in_size, p, images);
-        s = gm_sgemm(GM_NO_TRANS, GM_TRANS, images * plan.ohw, p->oc, plan.ckk,
-                     1.0f, plan.rows, plan.ckk, weight, plan.ckk, 0.0f,
-                     plan.prod, p->oc);
-        rows_to_planes(out + b0 * out_size, plan.prod, bias, images, p->oc, plan.ohw);
+        /* prod (oc, images*ohw) = weight (oc, ckk) @ col (ckk, images*ohw):
+         * the long patch matrix is the GEMM's B, packed once and reused by
+         * every output channel (faster than rows @ weight^T). */
+        ptrdiff_t cols = images * plan.ohw;
+        unfold_chunk_columns(&plan, x + b0 * in_size, p, images);
+        s = gm_sgemm(GM_NO_TRANS, GM_NO_TRANS, p->oc, cols, plan.ckk, 1.0f, weight,
+                     plan.ckk, plan.rows, cols, 0.0f, plan.prod, cols);
+        cols_to_planes(out + b0 * out_size, plan.prod, bias, images, p->oc, plan.ohw);
     }
     return s;
 }
