@@ -5,7 +5,8 @@
 The DCGAN layers at batch 128: the discriminator's strided convolutions and
 the generator's transposed convolutions. One pass = forward, gradient w.r.t.
 the input and w.r.t. weight and bias. genmodels reuses its workspace across
-passes, as its layers do.
+passes and writes into buffers allocated once, as its layers do; PyTorch
+runs its usual autograd pass with the same thread count.
 """
 import argparse
 import os
@@ -27,15 +28,31 @@ LAYERS = [  # kind, input shape, out channels, kernel, stride, padding
 ]
 
 
-def genmodels_pass(kind, x, w, b, stride, pad, ws):
+def genmodels_pass(kind, x, w, b, stride, pad, bufs):
+    """One forward + backward pass into buffers allocated once, as layers do."""
+    y, dx, dw, db, ws = bufs["y"], bufs["dx"], bufs["dw"], bufs["db"], bufs["ws"]
+    dw.fill(0.0)
+    db.fill(0.0)
     if kind == "conv":
-        y = ops.conv2d_forward(x, w, b, stride=stride, padding=pad, workspace=ws)
-        ops.conv2d_backward_input(y, w, x.shape, stride=stride, padding=pad, workspace=ws)
-        ops.conv2d_backward_weight(y, x, w.shape[2:], stride=stride, padding=pad, workspace=ws)
+        ops.conv2d_forward(x, w, b, stride=stride, padding=pad, out=y, workspace=ws)
+        ops.conv2d_backward_input(y, w, x.shape, stride=stride, padding=pad, out=dx, workspace=ws)
+        ops.conv2d_backward_weight(y, x, w.shape[2:], stride=stride, padding=pad, grad_weight=dw,
+                                   grad_bias=db, workspace=ws)
     else:
-        y = ops.conv_transpose2d_forward(x, w, b, stride=stride, padding=pad, workspace=ws)
-        ops.conv_transpose2d_backward_input(y, w, x.shape, stride=stride, padding=pad, workspace=ws)
-        ops.conv_transpose2d_backward_weight(y, x, w.shape[2:], stride=stride, padding=pad, workspace=ws)
+        ops.conv_transpose2d_forward(x, w, b, stride=stride, padding=pad, out=y, workspace=ws)
+        ops.conv_transpose2d_backward_input(y, w, x.shape, stride=stride, padding=pad, out=dx,
+                                            workspace=ws)
+        ops.conv_transpose2d_backward_weight(y, x, w.shape[2:], stride=stride, padding=pad,
+                                             grad_weight=dw, grad_bias=db, workspace=ws)
+
+
+def buffers(kind, x, w, b, stride, pad):
+    size = (ops.conv2d_workspace_size(x.shape, w.shape, stride, pad) if kind == "conv"
+            else ops.conv_transpose2d_workspace_size(x.shape, w.shape, stride, pad))
+    ws = np.empty(size, np.float32)
+    forward = ops.conv2d_forward if kind == "conv" else ops.conv_transpose2d_forward
+    y = forward(x, w, b, stride=stride, padding=pad, workspace=ws)
+    return {"y": y, "dx": np.empty_like(x), "dw": np.zeros_like(w), "db": np.zeros_like(b), "ws": ws}
 
 
 def torch_pass(torch, layer, x):
@@ -67,10 +84,8 @@ def main():
             wshape = (oc, shape[1], k, k) if kind == "conv" else (shape[1], oc, k, k)
             w = (rng.standard_normal(wshape) * 0.05).astype(np.float32)
             b = np.zeros(oc, np.float32)
-            size = (ops.conv2d_workspace_size(shape, wshape, s, p) if kind == "conv"
-                    else ops.conv_transpose2d_workspace_size(shape, wshape, s, p))
-            ws = np.empty(size, np.float32)
-            fns = [lambda: genmodels_pass(kind, x, w, b, s, p, ws)]
+            bufs = buffers(kind, x, w, b, s, p)
+            fns = [lambda: genmodels_pass(kind, x, w, b, s, p, bufs)]
             if torch:
                 cls = torch.nn.Conv2d if kind == "conv" else torch.nn.ConvTranspose2d
                 layer = cls(shape[1], oc, k, stride=s, padding=p)

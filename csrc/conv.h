@@ -1,5 +1,7 @@
-/* conv.h - 2-D convolution and transposed convolution, NCHW, as im2row +
- * SGEMM over chunks of images. */
+/* conv.h - 2-D convolution and transposed convolution, NCHW, as patch
+ * unfolding + SGEMM over chunks of images. Workspaces are caller-owned:
+ * ask *_workspace_size once and reuse the buffer for every batch. Results
+ * are bitwise identical for any thread count. */
 #ifndef GM_CONV_H
 #define GM_CONV_H
 

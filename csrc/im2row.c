@@ -37,32 +37,3 @@ void gm_im2row(float *rows, const float *x, const gm_conv2d_params *p,
         }
     }
 }
-
-void gm_row2im(float *dx, const float *rows, const gm_conv2d_params *p,
-               ptrdiff_t out_h, ptrdiff_t out_w)
-{
-    ptrdiff_t cols = p->c * p->kh * p->kw;
-    memset(dx, 0, (size_t)(p->c * p->h * p->w) * sizeof *dx);
-    for (ptrdiff_t oh = 0; oh < out_h; oh++) {
-        for (ptrdiff_t ow = 0; ow < out_w; ow++) {
-            const float *row = rows + (oh * out_w + ow) * cols;
-            ptrdiff_t ih0 = oh * p->stride_h - p->pad_h;
-            ptrdiff_t iw0 = ow * p->stride_w - p->pad_w;
-            for (ptrdiff_t ch = 0; ch < p->c; ch++) {
-                float *plane = dx + ch * p->h * p->w;
-                for (ptrdiff_t i = 0; i < p->kh; i++) {
-                    ptrdiff_t ih = ih0 + i;
-                    if (ih < 0 || ih >= p->h)
-                        continue;
-                    const float *src = row + (ch * p->kh + i) * p->kw;
-                    float *dst = plane + ih * p->w;
-                    for (ptrdiff_t j = 0; j < p->kw; j++) {
-                        ptrdiff_t iw = iw0 + j;
-                        if (iw >= 0 && iw < p->w)
-                            dst[iw] += src[j];
-                    }
-                }
-            }
-        }
-    }
-}

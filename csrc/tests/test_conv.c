@@ -68,6 +68,100 @@ static void test_transpose_is_adjoint(void)
     free(x), free(w), free(v), free(y), free(back), free(ws);
 }
 
+/* The gradients by their definitions: dx[n,c,ih,iw] and dw[o,c,i,j] gather
+ * dy over every output pixel whose window covers them. */
+static void naive_backward(double *dx, double *dw, double *db, const float *dy,
+                           const float *x, const float *w, const gm_conv2d_params *p,
+                           ptrdiff_t oh, ptrdiff_t ow)
+{
+    for (ptrdiff_t n = 0; n < p->n; n++)
+        for (ptrdiff_t o = 0; o < p->oc; o++)
+            for (ptrdiff_t y = 0; y < oh; y++)
+                for (ptrdiff_t z = 0; z < ow; z++) {
+                    double g = dy[((n * p->oc + o) * oh + y) * ow + z];
+                    db[o] += g;
+                    for (ptrdiff_t c = 0; c < p->c; c++)
+                        for (ptrdiff_t i = 0; i < p->kh; i++)
+                            for (ptrdiff_t j = 0; j < p->kw; j++) {
+                                ptrdiff_t ih = y * p->stride_h - p->pad_h + i;
+                                ptrdiff_t iw = z * p->stride_w - p->pad_w + j;
+                                if (ih < 0 || ih >= p->h || iw < 0 || iw >= p->w)
+                                    continue;
+                                ptrdiff_t xi = ((n * p->c + c) * p->h + ih) * p->w + iw;
+                                ptrdiff_t wi = ((o * p->c + c) * p->kh + i) * p->kw + j;
+                                dx[xi] += g * w[wi];
+                                dw[wi] += g * x[xi];
+                            }
+                }
+}
+
+static double worst_diff(const float *got, const double *want, size_t len)
+{
+    double worst = 0;
+    for (size_t i = 0; i < len; i++) {
+        double d = fabs(got[i] - want[i]);
+        worst = d > worst ? d : worst;
+    }
+    return worst;
+}
+
+static void test_backward_against_definition(void)
+{
+    gm_conv2d_params p = {.n = 3, .c = 3, .h = 8, .w = 11, .oc = 2, .kh = 3, .kw = 5,
+                          .stride_h = 3, .stride_w = 2, .pad_h = 2, .pad_w = 1};
+    ptrdiff_t oh, ow;
+    CHECK(gm_conv2d_output_size(&p, &oh, &ow) == GM_OK);
+    size_t nx = 3 * 3 * 8 * 11, nw = 2 * 3 * 3 * 5, ny = (size_t)(3 * 2 * oh * ow);
+    float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *dy = malloc(ny * sizeof *dy);
+    float *dx = malloc(nx * sizeof *dx), *dw = malloc(nw * sizeof *dw), db[2] = {0.5f, -0.5f};
+    double *rdx = calloc(nx, sizeof *rdx), *rdw = calloc(nw, sizeof *rdw), rdb[2] = {0.5, -0.5};
+    float *ws = malloc(gm_conv2d_workspace_size(&p) * sizeof *ws);
+    check_fill(x, nx, 6);
+    check_fill(w, nw, 7);
+    check_fill(dy, ny, 8);
+    for (size_t i = 0; i < nw; i++)
+        dw[i] = 1.0f, rdw[i] = 1.0;      /* the kernel accumulates */
+    naive_backward(rdx, rdw, rdb, dy, x, w, &p, oh, ow);
+    CHECK(gm_conv2d_backward_input(dx, dy, w, &p, ws) == GM_OK);
+    CHECK(gm_conv2d_backward_weight(dw, db, dy, x, &p, ws) == GM_OK);
+    CHECK_CLOSE(worst_diff(dx, rdx, nx), 0.0, 1e-5, 0);
+    CHECK_CLOSE(worst_diff(dw, rdw, nw), 0.0, 1e-4, 0);
+    CHECK_CLOSE(worst_diff(db, rdb, 2), 0.0, 1e-4, 0);
+    free(x), free(w), free(dy), free(dx), free(dw), free(rdx), free(rdw), free(ws);
+}
+
+/* Every kernel, run with 1 and with 2 threads, gives the same bits, on a
+ * batch large enough to be processed in several chunks. */
+static void test_identical_for_any_thread_count(void)
+{
+    gm_conv2d_params p = {.n = 40, .c = 16, .h = 17, .w = 16, .oc = 6, .kh = 4, .kw = 4,
+                          .stride_h = 1, .stride_w = 1, .pad_h = 2, .pad_w = 1};
+    ptrdiff_t oh, ow;
+    CHECK(gm_conv2d_output_size(&p, &oh, &ow) == GM_OK);
+    size_t nx = 40 * 16 * 17 * 16, nw = 6 * 16 * 16, ny = (size_t)(40 * 6 * oh * ow);
+    CHECK(gm_conv2d_workspace_size(&p) < (size_t)(p.n * oh * ow) * (16 * 16 + 6));
+    size_t total = ny + nx + nw + 6;
+    float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *dy = malloc(ny * sizeof *dy);
+    float *res[2] = {calloc(total, sizeof(float)), calloc(total, sizeof(float))};
+    float *ws = malloc(gm_conv2d_workspace_size(&p) * sizeof *ws);
+    check_fill(x, nx, 9);
+    check_fill(w, nw, 10);
+    check_fill(dy, ny, 11);
+    for (int t = 0; t < 2; t++) {
+        gm_set_num_threads(t + 1);
+        float *y = res[t], *dx = y + ny, *dw = dx + nx, *db = dw + nw;
+        CHECK(gm_conv2d_forward(y, x, w, NULL, &p, ws) == GM_OK);
+        CHECK(gm_conv2d_backward_input(dx, dy, w, &p, ws) == GM_OK);
+        CHECK(gm_conv2d_backward_weight(dw, db, dy, x, &p, ws) == GM_OK);
+    }
+    gm_set_num_threads(0);
+    size_t differ = 0;
+    for (size_t i = 0; i < total; i++)
+        differ += res[0][i] != res[1][i];
+    CHECK(differ == 0);
+    free(x), free(w), free(dy), free(res[0]), free(res[1]), free(ws);
+}
+
 static void test_bad_geometry(void)
 {
     gm_conv2d_params p = {.n = 1, .c = 1, .h = 3, .w = 3, .oc = 1, .kh = 5, .kw = 5,
@@ -85,6 +179,8 @@ static void test_bad_geometry(void)
 int main(void)
 {
     RUN(test_forward_against_direct_loop);
+    RUN(test_backward_against_definition);
+    RUN(test_identical_for_any_thread_count);
     RUN(test_transpose_is_adjoint);
     RUN(test_bad_geometry);
     return check_summary();

@@ -41,9 +41,20 @@ def _images(x, func, name):
     return x
 
 
+def _shape4(shape, func, name):
+    """`shape` as a tuple of four ints (N, C, H, W)."""
+    try:
+        shape = tuple(operator.index(s) for s in shape)
+    except TypeError:
+        raise TypeError(f"{func}: '{name}' must be a tuple of ints, got {shape!r}") from None
+    if len(shape) != 4 or min(shape) < 0:
+        raise ValueError(f"{func}: '{name}' must be (N, C, H, W) with sizes >= 0, got {shape}")
+    return shape
+
+
 def conv2d_output_shape(input_shape, weight_shape, stride=1, padding=0, func="conv2d"):
     """(N, OC, OH, OW) of a convolution, or ValueError if the kernel does not fit."""
-    n, c, h, w = input_shape
+    n, c, h, w = _shape4(input_shape, func, "input_shape")
     oc, wc, kh, kw = weight_shape
     sh, sw, ph, pw = _geometry(func, stride, padding)
     if wc != c:
@@ -57,7 +68,7 @@ def conv2d_output_shape(input_shape, weight_shape, stride=1, padding=0, func="co
 def conv_transpose2d_output_shape(input_shape, weight_shape, stride=1, padding=0,
                                   output_padding=0, func="conv_transpose2d"):
     """(N, OC, OH, OW) of a transposed convolution with weight (IC, OC, KH, KW)."""
-    n, c, h, w = input_shape
+    n, c, h, w = _shape4(input_shape, func, "input_shape")
     wc, oc, kh, kw = weight_shape
     sh, sw, ph, pw = _geometry(func, stride, padding)
     oph, opw = _pair(output_padding, "output_padding", func, 0)
@@ -70,6 +81,17 @@ def conv_transpose2d_output_shape(input_shape, weight_shape, stride=1, padding=0
     if oh < 1 or ow < 1:
         raise ValueError(f"{func}: padding {(ph, pw)} leaves no output")
     return (n, oc, oh, ow)
+
+
+def _check_transpose_grad_out(grad_out, input_shape, weight_shape, stride, padding, func):
+    """grad_out must be the output of some transposed convolution of the input:
+    the output padding is whatever the extra rows/columns (< stride) say."""
+    sh, sw = _pair(stride, "stride", func, 1)
+    n, oc, oh, ow = conv_transpose2d_output_shape(input_shape, weight_shape, stride, padding, 0, func)
+    gn, goc, goh, gow = grad_out.shape
+    if (gn, goc) != (n, oc) or not (0 <= goh - oh < sh and 0 <= gow - ow < sw):
+        raise ValueError(f"{func}: 'grad_out' has shape {grad_out.shape}, expected {(n, oc, oh, ow)} "
+                         f"(plus an output padding smaller than the stride)")
 
 
 def conv2d_workspace_size(input_shape, weight_shape, stride=1, padding=0):
@@ -108,7 +130,7 @@ def conv2d_backward_input(grad_out, weight, input_shape, *, stride=1, padding=0,
     """Gradient w.r.t. the input: grad_out (N, OC, OH, OW) -> (N, C, H, W)."""
     func = "conv2d_backward_input"
     grad_out, weight = _images(grad_out, func, "grad_out"), _images(weight, func, "weight")
-    input_shape = tuple(int(s) for s in input_shape)
+    input_shape = _shape4(input_shape, func, "input_shape")
     want = conv2d_output_shape(input_shape, weight.shape, stride, padding, func)
     if grad_out.shape != want:
         raise ValueError(f"{func}: 'grad_out' has shape {grad_out.shape}, expected {want}")
@@ -154,7 +176,8 @@ def conv_transpose2d_backward_input(grad_out, weight, input_shape, *, stride=1, 
     """Gradient w.r.t. the input of a transposed convolution -> (N, IC, H, W)."""
     func = "conv_transpose2d_backward_input"
     grad_out, weight = _images(grad_out, func, "grad_out"), _images(weight, func, "weight")
-    input_shape = tuple(int(s) for s in input_shape)
+    input_shape = _shape4(input_shape, func, "input_shape")
+    _check_transpose_grad_out(grad_out, input_shape, weight.shape, stride, padding, func)
     out = out_f32(out, input_shape, func)
     _core.conv_transpose2d_backward_input(grad_out, weight, out, *_geometry(func, stride, padding),
                                           workspace)
@@ -170,6 +193,7 @@ def conv_transpose2d_backward_weight(grad_out, x, kernel_size, *, stride=1, padd
     grad_out, x = _images(grad_out, func, "grad_out"), _images(x, func, "x")
     kh, kw = _pair(kernel_size, "kernel_size", func, 1)
     wshape = (x.shape[1], grad_out.shape[1], kh, kw)
+    _check_transpose_grad_out(grad_out, x.shape, wshape, stride, padding, func)
     grad_weight = out_f32(grad_weight, wshape, func, "grad_weight", zero=True)
     grad_bias = out_f32(grad_bias, (wshape[1],), func, "grad_bias", zero=True) if compute_bias else None
     _core.conv_transpose2d_backward_weight(grad_out, x, grad_weight, grad_bias,
