@@ -40,10 +40,9 @@ def register(cls):
 
 
 def _registry():
-    if not _REGISTRY:   # the built-in classes register on first use
-        from . import nn
-        from .nn import checkpoint as _  # noqa: F401
-        del nn
+    # the built-in classes register themselves when their modules load
+    from . import models  # noqa: F401
+    from .nn import checkpoint  # noqa: F401
     return _REGISTRY
 
 

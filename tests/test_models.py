@@ -162,3 +162,10 @@ def test_bad_input(mnist):
         cgan.fit(mnist.x_train[:3], [0, 1, 2, 3], epochs=1, verbose=0)
     with pytest.raises(ValueError, match="'loss' must be one of"):
         gm.GAN(loss="least-squares")
+
+
+def test_a_fresh_interpreter_loads_a_saved_model(tmp_path, run_python):
+    path = tmp_path / "v.gm"
+    gm.VAE(latent_dim=2, hidden=(8,), seed=4).save(path)
+    out = run_python(f"import genmodels as gm; m = gm.load({str(path)!r}); print(type(m).__name__, m.latent_dim)")
+    assert out.split() == ["VAE", "2"]
