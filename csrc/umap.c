@@ -64,7 +64,8 @@ gm_status gm_umap_optimize(float *head, const float *tail,
                 const float *yj = others + g->indices[e] * dim;
                 float d2 = dist2(yi, yj, dim);
                 if (d2 > 0) {
-                    float coeff = -2.0f * a * b * powf(d2, b - 1.0f) / (a * powf(d2, b) + 1.0f);
+                    float pb = powf(d2, b);     /* d2^(b-1) = pb / d2: one pow */
+                    float coeff = -2.0f * a * b * (pb / d2) / (a * pb + 1.0f);
                     for (ptrdiff_t c = 0; c < dim; c++)
                         mi[c] += alpha * clip(coeff * (yi[c] - yj[c]));
                 }
