@@ -13,7 +13,7 @@
 
 /* Scratch for one chunk of images: 2 MiB, so the unfolded patches are
  * still in cache when the GEMM packs them (16 MiB chunks ran ~10% slower,
- * 1 and 8 MiB a few % slower). */
+ * 1, 4 and 8 MiB a few % slower). */
 #define CONV_CHUNK_FLOATS ((size_t)1 << 19)
 
 typedef struct {

@@ -17,33 +17,17 @@ static void inside_range(ptrdiff_t *lo, ptrdiff_t *hi, ptrdiff_t w, ptrdiff_t ou
     *hi = h;
 }
 
-/* dst (out_w) = src row sampled at iw = ow*stride + iw0, zero outside [0, w). */
-static void sample_row(float *dst, const float *src, ptrdiff_t w, ptrdiff_t out_w,
-                       ptrdiff_t stride, ptrdiff_t iw0)
-{
-    ptrdiff_t lo, hi;
-    inside_range(&lo, &hi, w, out_w, stride, iw0);
-    for (ptrdiff_t ow = 0; ow < lo; ow++)
-        dst[ow] = 0.0f;
-    if (stride == 1) {
-        for (ptrdiff_t ow = lo; ow < hi; ow++)
-            dst[ow] = src[ow + iw0];
-    } else {
-        for (ptrdiff_t ow = lo; ow < hi; ow++)
-            dst[ow] = src[ow * stride + iw0];
-    }
-    for (ptrdiff_t ow = hi; ow < out_w; ow++)
-        dst[ow] = 0.0f;
-}
-
 void gm_im2col_channel(float *col, ptrdiff_t ld, const float *x,
                        const gm_conv2d_params *p, ptrdiff_t ch,
                        ptrdiff_t out_h, ptrdiff_t out_w)
 {
     const float *plane = x + ch * p->h * p->w;
+    ptrdiff_t sw = p->stride_w;
     for (ptrdiff_t i = 0; i < p->kh; i++)
         for (ptrdiff_t j = 0; j < p->kw; j++) {
             float *row = col + ((ch * p->kh + i) * p->kw + j) * ld;
+            ptrdiff_t iw0 = j - p->pad_w, lo, hi;
+            inside_range(&lo, &hi, p->w, out_w, sw, iw0);
             for (ptrdiff_t oh = 0; oh < out_h; oh++) {
                 ptrdiff_t ih = oh * p->stride_h - p->pad_h + i;
                 float *dst = row + oh * out_w;
@@ -52,8 +36,13 @@ void gm_im2col_channel(float *col, ptrdiff_t ld, const float *x,
                         dst[ow] = 0.0f;
                     continue;
                 }
-                sample_row(dst, plane + ih * p->w, p->w, out_w, p->stride_w,
-                           j - p->pad_w);
+                const float *src = plane + ih * p->w;
+                for (ptrdiff_t ow = 0; ow < lo; ow++)
+                    dst[ow] = 0.0f;
+                for (ptrdiff_t ow = lo; ow < hi; ow++)
+                    dst[ow] = src[ow * sw + iw0];
+                for (ptrdiff_t ow = hi; ow < out_w; ow++)
+                    dst[ow] = 0.0f;
             }
         }
 }

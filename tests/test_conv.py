@@ -50,7 +50,7 @@ CASES = [  # (N, C, H, W), (OC, KH, KW), stride, padding
 
 
 @pytest.mark.parametrize("xs, ws, stride, pad", CASES)
-def test_conv2d_forward_matches_reference(xs, ws, stride, pad, rng):
+def test_conv2d_forward_matches_reference(xs, ws, stride, pad, rng, isa):
     x = rng.standard_normal(xs).astype(np.float32)
     w = rng.standard_normal((ws[0], xs[1], ws[1], ws[2])).astype(np.float32)
     b = rng.standard_normal(ws[0]).astype(np.float32)
