@@ -107,7 +107,8 @@ def test_concat_labels(rng):
     img = rng.standard_normal((2, 1, 3, 3)).astype(np.float32)
     out = layer(img, labels=[1, 2])
     assert out.shape == (2, 4, 3, 3) and np.all(out[0, 2] == 1) and np.all(out[0, 1] == 0)
-    assert layer.backward(np.ones_like(out)).shape == img.shape
+    g = rng.standard_normal(out.shape).astype(np.float32)
+    np.testing.assert_array_equal(layer.backward(g), g[:, :1])    # the image part only
     with pytest.raises(ValueError, match=r"'labels' must be in \[0, 3\)"):
         layer(x, labels=[3, 0])
 
@@ -144,6 +145,12 @@ def test_matches_torch_forward_when_available(rng):
         tconv.bias.copy_(torch.from_numpy(conv.bias))
     x = rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
     np.testing.assert_allclose(conv(x), tconv(torch.from_numpy(x)).detach().numpy(), rtol=1e-4, atol=1e-5)
+    lin, tlin = nn.Linear(7, 3, seed=0), torch.nn.Linear(7, 3)
+    with torch.no_grad():
+        tlin.weight.copy_(torch.from_numpy(lin.weight))
+        tlin.bias.copy_(torch.from_numpy(lin.bias))
+    v = rng.standard_normal((5, 7)).astype(np.float32)
+    np.testing.assert_allclose(lin(v), tlin(torch.from_numpy(v)).detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_modes_and_repr():

@@ -1,6 +1,8 @@
 """The training loop: a classifier that learns on real data, determinism
 across thread counts, history and validation, callbacks, the NaN guard and
 Ctrl-C."""
+import os
+
 import numpy as np
 import pytest
 
@@ -150,3 +152,63 @@ def test_per_step_history_and_bad_arguments():
         Classifier().fit(x, y[:5], verbose=0)
     with pytest.raises(ValueError, match="'verbose' must be 0, 1 or 2"):
         Classifier().fit(x, y, verbose=5)
+
+
+def test_mlp_learns_a_synthetic_separable_task():
+    """Runs without any data set: three Gaussian clusters in 784-d."""
+    rng = np.random.default_rng(1)
+    centres = rng.standard_normal((3, 784)).astype(np.float32)
+    y = rng.integers(0, 3, 600)
+    x = centres[y] + 2.0 * rng.standard_normal((600, 784)).astype(np.float32)
+    model = Classifier(seed=4)
+    hist = model.fit(x[:500], y[:500], epochs=3, batch_size=50, seed=0, verbose=0,
+                     validation=(x[500:], y[500:]))
+    assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0]
+    assert hist.history["val_accuracy"][-1] > 0.95
+
+
+def test_ctrl_c_stops_after_the_current_batch():
+    """A real SIGINT during a batch: the loop finishes that batch, keeps its
+    update, records the partial epoch and returns."""
+    import os
+    import signal
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(100, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 100)
+    model = Classifier()
+    seen = []
+
+    def train_step(batch, epoch, step):
+        if epoch == 1 and step == 2:
+            os.kill(os.getpid(), signal.SIGINT)     # arrives in the middle of this step
+        terms = model.train_step(batch, epoch, step)
+        seen.append((epoch, step, model.net.state_arrays()))
+        return terms
+    trainer = nn.Trainer(model, train_step, epochs=5, batch_size=20, verbose=0)
+    hist = trainer.fit((x, y))
+    assert hist.interrupted and hist.epoch == [0, 1]
+    assert seen[-1][:2] == (1, 2)                    # that batch completed, no later one ran
+    for name, value in model.net.state_arrays().items():
+        np.testing.assert_array_equal(value, seen[-1][2][name])
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # handler restored
+
+
+def test_model_checkpoint_every_n_epochs(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(40, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 40)
+    model = Classifier()
+    saver = nn.ModelCheckpoint(tmp_path / "net-{epoch}.gm", every=2)
+    after = {}
+
+    def remember(trainer, epoch, logs):
+        after[epoch + 1] = [p.copy() for p in model.net.parameters()]
+    record = nn.LambdaCallback(on_epoch_end=remember)
+    trainer = nn.Trainer(model.net, model.train_step, epochs=5, batch_size=20, verbose=0, callbacks=[saver, record])
+    trainer.fit((x, y))
+    assert sorted(os.listdir(tmp_path)) == ["net-2.gm", "net-4.gm"]
+    for epoch in (2, 4):
+        loaded = gm.load(tmp_path / f"net-{epoch}.gm")
+        for a, b in zip(loaded.parameters(), after[epoch]):
+            np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(after[4][0], after[5][0])    # the file is the epoch-4 state, not the last one
