@@ -64,6 +64,9 @@ def save(obj, path):
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".gm")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)    # as open() would create it, not mkstemp's 0600
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **{_HEADER: blob}, **arrays)
