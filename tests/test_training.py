@@ -212,3 +212,14 @@ def test_model_checkpoint_every_n_epochs(tmp_path):
         for a, b in zip(loaded.parameters(), after[epoch]):
             np.testing.assert_array_equal(a, b)
     assert not np.array_equal(after[4][0], after[5][0])    # the file is the epoch-4 state, not the last one
+
+
+def test_the_loop_itself_refuses_a_non_finite_term():
+    x = np.ones((30, 2), np.float32)
+
+    def train_step(batch, epoch, step):
+        return {"loss": 1.0, "kl": float("inf") if step == 1 else 0.5}
+    trainer = nn.Trainer(None, train_step, epochs=1, batch_size=10, verbose=0)
+    with pytest.raises(nn.NonFiniteLossError, match=r"epoch 1, step 2: loss term 'kl' is inf") as info:
+        trainer.fit(x)
+    assert info.value.term == "kl"
