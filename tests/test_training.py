@@ -135,7 +135,8 @@ def test_progress_output(capsys):
     x = rng.uniform(size=(64, 784)).astype(np.float32)
     y = rng.integers(0, 10, 64)
     Classifier().fit(x, y, epochs=1, batch_size=32, verbose=2)
-    assert "Epoch 1/1 loss=" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Epoch 1/1 loss=" in err and "ex/s)" in err
     Classifier().fit(x, y, epochs=1, batch_size=32, verbose=0)
     assert capsys.readouterr().err == ""
 
@@ -223,3 +224,21 @@ def test_the_loop_itself_refuses_a_non_finite_term():
     with pytest.raises(nn.NonFiniteLossError, match=r"epoch 1, step 2: loss term 'kl' is inf") as info:
         trainer.fit(x)
     assert info.value.term == "kl"
+
+
+@pytest.mark.parametrize("with_tqdm", [True, False])
+def test_progress_bar_shows_loss_and_rate(with_tqdm, capsys, monkeypatch):
+    import sys
+    if not with_tqdm:
+        monkeypatch.setitem(sys.modules, "tqdm", None)        # import fails: the built-in bar
+        monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    else:
+        pytest.importorskip("tqdm")
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(64, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 64)
+    Classifier().fit(x, y, epochs=2, batch_size=32, verbose=1)
+    err = capsys.readouterr().err
+    assert "Epoch 1/2" in err and "Epoch 2/2" in err and "loss=" in err and "ex/s" in err
+    if not with_tqdm:
+        assert "[========================] 2/2" in err
