@@ -185,3 +185,20 @@ def test_bad_input():
         nn.Sequential(nn.ReLU(), 3)
     with pytest.raises(ValueError, match="cannot reshape"):
         nn.Reshape(5)(np.zeros((2, 4)))
+
+
+def test_dropout_masks_are_reproducible_from_the_seed():
+    x = np.ones((8, 30), np.float32)
+    a, b = nn.Dropout(0.5, seed=4), nn.Dropout(0.5, seed=4)
+    for _ in range(2):                                   # same sequence of fresh masks
+        np.testing.assert_array_equal(a(x, training=True), b(x, training=True))
+    assert not np.array_equal(a(x, training=True), nn.Dropout(0.5, seed=5)(x, training=True))
+    gm.seed(3)
+    first = [nn.Dropout(0.5)(x, training=True) for _ in range(2)]
+    gm.seed(3)
+    again = [nn.Dropout(0.5)(x, training=True) for _ in range(2)]
+    gm.seed(0)
+    np.testing.assert_array_equal(first[0], again[0])
+    np.testing.assert_array_equal(first[1], again[1])
+    assert not np.array_equal(first[0], first[1])       # unseeded layers take separate ranges
+    assert repr(nn.Dropout(0.2, seed=7)) == "Dropout(p=0.2, seed=7)" and repr(nn.Dropout(0.2)) == "Dropout(p=0.2)"

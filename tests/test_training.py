@@ -242,3 +242,29 @@ def test_progress_bar_shows_loss_and_rate(with_tqdm, capsys, monkeypatch):
     assert "Epoch 1/2" in err and "Epoch 2/2" in err and "loss=" in err and "ex/s" in err
     if not with_tqdm:
         assert "[========================] 2/2" in err
+
+
+def test_conv_network_is_bitwise_reproducible_across_thread_counts(with_threads):
+    """Convolutions, batch norm and dropout masks in the loop: same seed,
+    same weights, running statistics included, with 1 and 2 threads."""
+    rng = np.random.default_rng(2)
+    x = rng.uniform(size=(48, 1, 8, 8)).astype(np.float32)
+    y = rng.integers(0, 3, 48)
+
+    def train():
+        net = nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1, seed=0), nn.BatchNorm2d(4),
+                            nn.LeakyReLU(0.2), nn.Dropout(0.3, seed=1), nn.Flatten(), nn.Linear(64, 3, seed=2))
+        opt = nn.SGD(net, lr=0.1, momentum=0.9)
+
+        def step(batch, epoch, step):
+            net.zero_grad()
+            loss, grad = nn.losses.cross_entropy(net(batch[0], training=True), batch[1])
+            net.backward(grad)
+            opt.step()
+            return {"loss": loss}
+        nn.Trainer(net, step, epochs=2, batch_size=16, seed=5, verbose=0).fit((x, y))
+        return net.state_arrays()
+    one, two = with_threads(1, train), with_threads(2, train)
+    assert set(one) == set(two) and any("running_mean" in k for k in one)
+    for k in one:
+        np.testing.assert_array_equal(one[k], two[k], err_msg=k)
