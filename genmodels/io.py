@@ -9,7 +9,6 @@ hostile file is rejected and nothing in it is executed. Saving writes a
 temporary file beside the target and renames it, so a crash never leaves a
 half-written checkpoint in place of a good one.
 """
-import io
 import json
 import math
 import os

@@ -63,3 +63,15 @@ def run_python(tmp_path):
             raise AssertionError(f"subprocess failed ({proc.returncode}):\n{proc.stderr}")
         return proc.stdout if check else proc
     return run
+
+
+def local_data(loader, **kwargs):
+    """A data set from a local copy (never the network). Without one the
+    test is skipped, unless GENMODELS_REQUIRE_DATA=1 (as in CI), where a
+    missing data set is an error."""
+    try:
+        return loader(download=False, **kwargs)
+    except gm.datasets.DatasetNotFoundError:
+        if os.environ.get("GENMODELS_REQUIRE_DATA") == "1":
+            raise
+        pytest.skip("data set not installed locally (.ci/run installs it)")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import genmodels as gm
+from conftest import local_data
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -22,10 +23,7 @@ def run_cli(args, tmp_path):
 
 
 def mnist_or_skip():
-    try:
-        gm.datasets.load_mnist(download=False, subset=100)
-    except gm.datasets.DatasetNotFoundError:
-        pytest.skip("MNIST not installed (CI installs it)")
+    local_data(gm.datasets.load_mnist, subset=100)
 
 
 def test_demo_writes_its_figures(tmp_path):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import genmodels as gm
+from conftest import local_data
 from genmodels.datasets import IDXError, loaders, read_idx, write_idx
 from genmodels.datasets import download as dl
 from genmodels.datasets.idx import encode_idx
@@ -16,7 +17,6 @@ from genmodels.datasets.sources import DATASETS, DataFile
 
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-REQUIRE_DATA = os.environ.get("GENMODELS_REQUIRE_DATA") == "1"
 
 
 @pytest.fixture(autouse=True)
@@ -33,12 +33,7 @@ def isolated(tmp_path, monkeypatch):
 
 
 def real(loader):
-    try:
-        return loader(download=False)
-    except gm.datasets.DatasetNotFoundError:
-        if REQUIRE_DATA:
-            raise
-        pytest.skip("data set not installed (CI installs it; see .ci/run)")
+    return local_data(loader)
 
 
 # --- IDX ---------------------------------------------------------------------

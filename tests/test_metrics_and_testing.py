@@ -8,15 +8,13 @@ import numpy as np
 import pytest
 
 import genmodels as gm
+from conftest import local_data
 from genmodels import testing
 
 
 @pytest.fixture(scope="module")
 def mnist():
-    try:
-        return gm.datasets.load_mnist(download=False)
-    except gm.datasets.DatasetNotFoundError:
-        pytest.skip("MNIST not installed (CI installs it)")
+    return local_data(gm.datasets.load_mnist)
 
 
 def test_fid_sanity(mnist, rng):

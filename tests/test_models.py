@@ -4,14 +4,12 @@ import numpy as np
 import pytest
 
 import genmodels as gm
+from conftest import local_data
 
 
 @pytest.fixture(scope="module")
 def mnist():
-    try:
-        return gm.datasets.load_mnist(download=False, subset=2000)
-    except gm.datasets.DatasetNotFoundError:
-        pytest.skip("MNIST not installed (CI installs it)")
+    return local_data(gm.datasets.load_mnist, subset=2000)
 
 
 def test_vae_learns_and_its_bounds_hold(mnist):

@@ -7,14 +7,12 @@ import numpy as np
 import pytest
 
 import genmodels as gm
+from conftest import local_data
 from genmodels import nn
 
 
 def fashion_subset(n_train=3000, n_test=1000):
-    try:
-        ds = gm.datasets.load_fashion_mnist(download=False, flatten=True)
-    except gm.datasets.DatasetNotFoundError:
-        pytest.skip("Fashion-MNIST not installed (CI installs it)")
+    ds = local_data(gm.datasets.load_fashion_mnist, flatten=True)
     return ds.x_train[:n_train], ds.y_train[:n_train], ds.x_test[:n_test], ds.y_test[:n_test]
 
 

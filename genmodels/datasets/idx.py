@@ -2,7 +2,6 @@
 with the element type and rank, then one uint32 per dimension) followed by
 the elements, optionally gzip-compressed."""
 import gzip
-import io
 import os
 import struct
 

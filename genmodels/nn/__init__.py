@@ -1,6 +1,6 @@
 """genmodels.nn: layers with explicit forward/backward over the C kernels,
 losses, optimisers and the training loop that every model reuses."""
-from . import checkpoint, losses
+from . import checkpoint, losses  # noqa: F401  (checkpoint registers the layers with genmodels.io)
 from .activations import LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
 from .callbacks import Callback, EarlyStopping, LambdaCallback, ModelCheckpoint
 from .history import History

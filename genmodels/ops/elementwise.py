@@ -1,5 +1,4 @@
 """Pointwise activations, bias add and bias gradient."""
-import numpy as np
 
 from .. import _core
 from ._validate import as_f32, out_f32

@@ -1,5 +1,4 @@
 """Batch normalisation."""
-import numpy as np
 
 from .. import _core
 from ._validate import as_f32, out_f32
