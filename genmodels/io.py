@@ -11,6 +11,7 @@ half-written checkpoint in place of a good one.
 """
 import io
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -63,6 +64,9 @@ def save(obj, path):
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".gm")
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)    # as open() would create it, not mkstemp's 0600
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **{_HEADER: blob}, **arrays)
@@ -90,7 +94,7 @@ def _read_member(archive, member, expected, path):
         if list(shape) != expected["shape"] or str(dtype) != expected["dtype"]:
             raise CheckpointError(f"{path}: array {member!r} is {dtype}{list(shape)}, the header says "
                                   f"{expected['dtype']}{expected['shape']}")
-        needed = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        needed = math.prod(shape) * dtype.itemsize    # Python ints: a hostile shape cannot overflow
         if needed > archive.getinfo(member).file_size:
             raise CheckpointError(f"{path}: array {member!r} is truncated")
         f.seek(0)

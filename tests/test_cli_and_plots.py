@@ -71,7 +71,7 @@ def test_every_plot_returns_a_figure(rng):
                gm.plot.embedding(rng.standard_normal((50, 2)), rng.integers(0, 3, 50), class_names=["a", "b", "c"]),
                gm.plot.manifold(vae, n=4), gm.plot.interpolation(x[:5]),
                gm.plot.latent_activations(rng.standard_normal((30, 4)), rng.integers(0, 2, 30)),
-               gm.plot.images(x.reshape(12, 784))]
+               gm.plot.images(x.reshape(12, 784)), gm.plot.compare({"VAE": x[:8], "GAN": x[4:]}, ncols=4)]
     assert all(isinstance(f, Figure) for f in figures)
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots()

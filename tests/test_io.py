@@ -149,3 +149,55 @@ def test_save_is_atomic(saved, monkeypatch):
 def test_unsavable_object(tmp_path):
     with pytest.raises(TypeError, match="cannot save a dict"):
         gm.save({"a": 1}, tmp_path / "d.gm")
+
+
+def npy_claiming(shape, payload=b"\0" * 64):
+    """An .npy member whose header claims `shape` float32 over a tiny payload."""
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "<f4", "fortran_order": False, "shape": shape})
+    return buf.getvalue() + payload
+
+
+@pytest.mark.parametrize("shape", [(10**12,), (2**32, 2**32), (2**62 + 1, 4)])
+def test_huge_shapes_are_rejected_before_allocating(saved, tmp_path, shape):
+    def declare(h):
+        h["arrays"]["weight"]["shape"] = list(shape)
+
+    def inflate(members):
+        members["weight.npy"] = npy_claiming(shape)
+    with pytest.raises(CheckpointError, match="truncated"):
+        gm.load(rewrite(saved, tmp_path / "huge.gm", declare, inflate))
+
+
+def test_member_names_with_path_tricks_write_nothing(saved, tmp_path):
+    name = "../../escaped"
+
+    def declare(h):
+        h["arrays"][name] = {"shape": [2], "dtype": "float32"}
+
+    def add(members):
+        buf = io.BytesIO()
+        np.save(buf, np.ones(2, np.float32))
+        members[name + ".npy"] = buf.getvalue()
+    before = sorted(os.listdir(tmp_path.parent))
+    with pytest.raises(CheckpointError, match="cannot rebuild Linear"):
+        gm.load(rewrite(saved, tmp_path / "t.gm", declare, add))
+    assert sorted(os.listdir(tmp_path.parent)) == before
+    assert not os.path.exists(tmp_path / "escaped")
+
+
+@pytest.mark.parametrize("header", [b"[1, 2]", b"{not json", b"\xff\xfe", b'{"format": "other"}'])
+def test_malformed_headers(saved, tmp_path, header):
+    def replace(members):
+        buf = io.BytesIO()
+        np.save(buf, np.frombuffer(header, np.uint8))
+        members["__genmodels__.npy"] = buf.getvalue()
+    with pytest.raises(CheckpointError, match="unreadable header|not a genmodels checkpoint"):
+        gm.load(rewrite(saved, tmp_path / "h.gm", arrays_edit=replace))
+
+
+def test_bad_array_names_are_refused_on_save(tmp_path):
+    class Odd(nn.Linear):
+        pass
+    with pytest.raises(TypeError, match="cannot save a Odd"):
+        gm.save(Odd(2, 2, seed=0), tmp_path / "o.gm")

@@ -41,6 +41,9 @@ LAYERS = {
     "linear_nobias": (lambda: nn.Linear(5, 4, bias=False, seed=0), (3, 5)),
     "conv": (lambda: nn.Conv2d(2, 3, 3, stride=2, padding=1, seed=0), (2, 2, 7, 6)),
     "convT": (lambda: nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1, seed=0), (2, 3, 3, 4)),
+    "conv_rect": (lambda: nn.Conv2d(3, 2, (3, 2), stride=(1, 2), padding=(0, 1), bias=False, seed=4), (1, 3, 5, 5)),
+    "convT_outpad": (lambda: nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1, seed=5),
+                     (2, 2, 3, 3)),
     "bn1d": (lambda: nn.BatchNorm1d(4), (6, 4)),
     "bn2d": (lambda: nn.BatchNorm2d(3), (4, 3, 3, 2)),
     "relu": (lambda: nn.ReLU(), (4, 5)),
@@ -107,7 +110,8 @@ def test_concat_labels(rng):
     img = rng.standard_normal((2, 1, 3, 3)).astype(np.float32)
     out = layer(img, labels=[1, 2])
     assert out.shape == (2, 4, 3, 3) and np.all(out[0, 2] == 1) and np.all(out[0, 1] == 0)
-    assert layer.backward(np.ones_like(out)).shape == img.shape
+    g = rng.standard_normal(out.shape).astype(np.float32)
+    np.testing.assert_array_equal(layer.backward(g), g[:, :1])    # the image part only
     with pytest.raises(ValueError, match=r"'labels' must be in \[0, 3\)"):
         layer(x, labels=[3, 0])
 
@@ -144,6 +148,12 @@ def test_matches_torch_forward_when_available(rng):
         tconv.bias.copy_(torch.from_numpy(conv.bias))
     x = rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
     np.testing.assert_allclose(conv(x), tconv(torch.from_numpy(x)).detach().numpy(), rtol=1e-4, atol=1e-5)
+    lin, tlin = nn.Linear(7, 3, seed=0), torch.nn.Linear(7, 3)
+    with torch.no_grad():
+        tlin.weight.copy_(torch.from_numpy(lin.weight))
+        tlin.bias.copy_(torch.from_numpy(lin.bias))
+    v = rng.standard_normal((5, 7)).astype(np.float32)
+    np.testing.assert_allclose(lin(v), tlin(torch.from_numpy(v)).detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_modes_and_repr():
@@ -175,3 +185,20 @@ def test_bad_input():
         nn.Sequential(nn.ReLU(), 3)
     with pytest.raises(ValueError, match="cannot reshape"):
         nn.Reshape(5)(np.zeros((2, 4)))
+
+
+def test_dropout_masks_are_reproducible_from_the_seed():
+    x = np.ones((8, 30), np.float32)
+    a, b = nn.Dropout(0.5, seed=4), nn.Dropout(0.5, seed=4)
+    for _ in range(2):                                   # same sequence of fresh masks
+        np.testing.assert_array_equal(a(x, training=True), b(x, training=True))
+    assert not np.array_equal(a(x, training=True), nn.Dropout(0.5, seed=5)(x, training=True))
+    gm.seed(3)
+    first = [nn.Dropout(0.5)(x, training=True) for _ in range(2)]
+    gm.seed(3)
+    again = [nn.Dropout(0.5)(x, training=True) for _ in range(2)]
+    gm.seed(0)
+    np.testing.assert_array_equal(first[0], again[0])
+    np.testing.assert_array_equal(first[1], again[1])
+    assert not np.array_equal(first[0], first[1])       # unseeded layers take separate ranges
+    assert repr(nn.Dropout(0.2, seed=7)) == "Dropout(p=0.2, seed=7)" and repr(nn.Dropout(0.2)) == "Dropout(p=0.2)"

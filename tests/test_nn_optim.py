@@ -84,3 +84,42 @@ def test_bad_arguments():
         nn.Adam([(p, np.zeros(2, np.float32))])
     with pytest.raises(ValueError, match="no parameters"):
         nn.SGD([])
+
+
+def test_state_dict_resumes_the_same_trajectory(rng):
+    p0 = rng.standard_normal(12).astype(np.float32)
+    grads = [rng.standard_normal(12).astype(np.float32) for _ in range(6)]
+    for make in (lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+                 lambda ps: nn.AdamW(ps, lr=1e-2, weight_decay=0.1)):
+        straight, _ = run(make, p0, grads)
+        half, opt = run(make, p0, grads[:3])
+        state = opt.state_dict()
+        p, g = half.copy(), np.zeros_like(half)
+        resumed = make([(p, g)])
+        resumed.load_state_dict(state)
+        for grad in grads[3:]:
+            g[...] = grad
+            resumed.step()
+        np.testing.assert_array_equal(p, straight)
+    bad = opt.state_dict()
+    bad["arrays"]["m.0"] = np.zeros(5, np.float32)
+    with pytest.raises(ValueError, match=r"AdamW: state 'm.0' has shape \(5,\), expected \(12,\)"):
+        nn.AdamW([(p, g)]).load_state_dict(bad)
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "dampening": 0.1, "weight_decay": 1e-2}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    ("Adam", {"lr": 1e-2, "betas": (0.8, 0.95), "weight_decay": 1e-2}),
+    ("AdamW", {"lr": 1e-2, "weight_decay": 0.1})])
+def test_matches_torch_optim_when_available(name, kwargs, rng):
+    torch = pytest.importorskip("torch")
+    p0 = rng.standard_normal(20).astype(np.float32)
+    grads = [rng.standard_normal(20).astype(np.float32) for _ in range(8)]
+    got, _ = run(lambda ps: getattr(nn, name)(ps, **kwargs), p0, grads)
+    tp = torch.nn.Parameter(torch.from_numpy(p0.copy()))
+    topt = getattr(torch.optim, name)([tp], **kwargs)
+    for grad in grads:
+        tp.grad = torch.from_numpy(grad)
+        topt.step()
+    np.testing.assert_allclose(got, tp.detach().numpy(), rtol=1e-5, atol=1e-6)

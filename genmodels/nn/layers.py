@@ -81,6 +81,32 @@ class Linear(Module):
 
 
 class _ConvBase(Module):
+    """What Conv2d and ConvTranspose2d share: geometry checks, PyTorch's
+    default initialisation, parameters and a reused workspace."""
+
+    def _setup(self, in_channels, out_channels, kernel_size, stride, padding, bias, seed, transposed):
+        owner = type(self).__name__
+        self.in_channels = _positive_int(in_channels, "in_channels", owner)
+        self.out_channels = _positive_int(out_channels, "out_channels", owner)
+        self.kernel_size = _pair(kernel_size, "kernel_size", owner, 1)
+        self.stride = _pair(stride, "stride", owner, 1)
+        self.padding = _pair(padding, "padding", owner, 0)
+        # PyTorch takes fan_in from the weight's dimension 1: out_channels
+        # for a transposed convolution's (in, out, kh, kw) weight
+        channels = (self.in_channels, self.out_channels) if transposed else (self.out_channels, self.in_channels)
+        fan_in = channels[1] * self.kernel_size[0] * self.kernel_size[1]
+        stream = InitStream(seed)
+        self.weight = kaiming_uniform(channels + self.kernel_size, fan_in, stream)
+        self.grad_weight = np.zeros_like(self.weight)
+        self.bias = uniform_fill((self.out_channels,), 1 / np.sqrt(fan_in), stream) if bias else None
+        self.grad_bias = np.zeros_like(self.bias) if bias else None
+        self._x = self._ws = None
+
+    def get_config(self):
+        return {"in_channels": self.in_channels, "out_channels": self.out_channels,
+                "kernel_size": list(self.kernel_size), "stride": list(self.stride),
+                "padding": list(self.padding), "bias": self.bias is not None}
+
     def _workspace(self, floats):
         """A scratch buffer reused across batches of the same shape."""
         if self._ws is None or self._ws.size < floats:
@@ -98,23 +124,7 @@ class Conv2d(_ConvBase):
     """2-D convolution, NCHW; weight (out_channels, in_channels, kh, kw)."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True, seed=None):
-        self.in_channels = _positive_int(in_channels, "in_channels", "Conv2d")
-        self.out_channels = _positive_int(out_channels, "out_channels", "Conv2d")
-        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
-        self.stride = _pair(stride, "stride", "Conv2d", 1)
-        self.padding = _pair(padding, "padding", "Conv2d", 0)
-        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-        stream = InitStream(seed)
-        self.weight = kaiming_uniform((self.out_channels, self.in_channels) + self.kernel_size, fan_in, stream)
-        self.grad_weight = np.zeros_like(self.weight)
-        self.bias = uniform_fill((self.out_channels,), 1 / np.sqrt(fan_in), stream) if bias else None
-        self.grad_bias = np.zeros_like(self.bias) if bias else None
-        self._x = self._ws = None
-
-    def get_config(self):
-        return {"in_channels": self.in_channels, "out_channels": self.out_channels,
-                "kernel_size": list(self.kernel_size), "stride": list(self.stride),
-                "padding": list(self.padding), "bias": self.bias is not None}
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, bias, seed, transposed=False)
 
     def forward(self, x, training=None):
         # x (N, C, H, W) -> y (N, OC, OH, OW)
@@ -140,28 +150,13 @@ class ConvTranspose2d(_ConvBase):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
                  bias=True, seed=None):
-        owner = "ConvTranspose2d"
-        self.in_channels = _positive_int(in_channels, "in_channels", owner)
-        self.out_channels = _positive_int(out_channels, "out_channels", owner)
-        self.kernel_size = _pair(kernel_size, "kernel_size", owner, 1)
-        self.stride = _pair(stride, "stride", owner, 1)
-        self.padding = _pair(padding, "padding", owner, 0)
-        self.output_padding = _pair(output_padding, "output_padding", owner, 0)
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, bias, seed, transposed=True)
+        self.output_padding = _pair(output_padding, "output_padding", "ConvTranspose2d", 0)
         if any(op >= s for op, s in zip(self.output_padding, self.stride)):
-            raise ValueError(f"{owner}: 'output_padding' must be smaller than the stride")
-        fan_in = self.out_channels * self.kernel_size[0] * self.kernel_size[1]
-        stream = InitStream(seed)
-        self.weight = kaiming_uniform((self.in_channels, self.out_channels) + self.kernel_size, fan_in, stream)
-        self.grad_weight = np.zeros_like(self.weight)
-        self.bias = uniform_fill((self.out_channels,), 1 / np.sqrt(fan_in), stream) if bias else None
-        self.grad_bias = np.zeros_like(self.bias) if bias else None
-        self._x = self._ws = None
+            raise ValueError("ConvTranspose2d: 'output_padding' must be smaller than the stride")
 
     def get_config(self):
-        return {"in_channels": self.in_channels, "out_channels": self.out_channels,
-                "kernel_size": list(self.kernel_size), "stride": list(self.stride),
-                "padding": list(self.padding), "output_padding": list(self.output_padding),
-                "bias": self.bias is not None}
+        return {**super().get_config(), "output_padding": list(self.output_padding)}
 
     def _ws_for(self, shape):
         return self._workspace(ops.conv_transpose2d_workspace_size(

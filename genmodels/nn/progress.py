@@ -14,16 +14,19 @@ class _Bar:
 
     def __init__(self, total, desc, stream):
         self.total, self.desc, self.stream = total, desc, stream
-        self.done, self.start, self.postfix = 0, time.perf_counter(), ""
+        self.done, self.start, self.shown = 0, time.perf_counter(), -1.0
 
     def update(self, n, examples, logs):
         self.done += n
-        rate = examples / max(time.perf_counter() - self.start, 1e-9)
+        now = time.perf_counter()
+        if now - self.shown < 0.1 and self.done < self.total:   # redraw at most 10 times a second
+            return
+        self.shown = now
+        rate = examples / max(now - self.start, 1e-9)
         width = 24
         filled = int(width * self.done / max(self.total, 1))
-        self.postfix = _format(logs)
         self.stream.write(f"\r{self.desc} [{'=' * filled}{'.' * (width - filled)}] "
-                          f"{self.done}/{self.total} {self.postfix} ({rate:,.0f} ex/s)")
+                          f"{self.done}/{self.total} {_format(logs)} ({rate:,.0f} ex/s)")
         self.stream.flush()
 
     def close(self, logs):
@@ -36,15 +39,19 @@ class _Tqdm:
     def __init__(self, total, desc):
         from tqdm.auto import tqdm
         self.bar = tqdm(total=total, desc=desc, leave=True, unit="batch")
-        self.start = time.perf_counter()
+        self.start, self.examples = time.perf_counter(), 0
+
+    def _postfix(self, logs):
+        rate = self.examples / max(time.perf_counter() - self.start, 1e-9)
+        return f"{_format(logs)} {rate:,.0f} ex/s"
 
     def update(self, n, examples, logs):
-        rate = examples / max(time.perf_counter() - self.start, 1e-9)
-        self.bar.set_postfix_str(f"{_format(logs)} {rate:,.0f} ex/s", refresh=False)
+        self.examples = examples
+        self.bar.set_postfix_str(self._postfix(logs), refresh=False)
         self.bar.update(n)
 
     def close(self, logs):
-        self.bar.set_postfix_str(_format(logs))
+        self.bar.set_postfix_str(self._postfix(logs))
         self.bar.close()
 
 
@@ -52,13 +59,15 @@ class _Lines:
     """verbose=2: one line per epoch."""
 
     def __init__(self, desc, stream):
-        self.desc, self.stream, self.start = desc, stream, time.perf_counter()
+        self.desc, self.stream, self.start, self.examples = desc, stream, time.perf_counter(), 0
 
     def update(self, n, examples, logs):
-        pass
+        self.examples = examples
 
     def close(self, logs):
-        print(f"{self.desc} {_format(logs)} ({time.perf_counter() - self.start:.1f}s)", file=self.stream)
+        seconds = time.perf_counter() - self.start
+        print(f"{self.desc} {_format(logs)} ({seconds:.1f}s, {self.examples / max(seconds, 1e-9):,.0f} ex/s)",
+              file=self.stream)
 
 
 class _Silent:

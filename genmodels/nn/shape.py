@@ -1,10 +1,10 @@
 """Layers that reshape, drop out or condition on labels."""
-import itertools
 import operator
 
 import numpy as np
 
 from .. import _seed, ops
+from .init import InitStream
 from .module import Module
 
 __all__ = ["Flatten", "Reshape", "Dropout", "ConcatLabels", "one_hot"]
@@ -56,21 +56,26 @@ class Reshape(Module):
 class Dropout(Module):
     """Zeroes each value with probability p in training and scales the rest
     by 1/(1-p) (inverted dropout); the identity in evaluation. Masks come
-    from the "dropout" stream of `seed`, a fresh range for every call."""
-
-    _instances = itertools.count()
+    from the "dropout" stream of `seed`, a fresh range for every call, so a
+    layer built with the same seed draws the same masks. Layers built
+    without a seed share the global one (gm.seed) and each take their own
+    range of it; give seeded layers of one model distinct seeds."""
 
     def __init__(self, p=0.5, seed=None):
         if not 0.0 <= p < 1.0:
             raise ValueError(f"Dropout: 'p' must be in [0, 1), got {p}")
         self.p = float(p)
+        self._given_seed = None if seed is None else _seed.resolve_seed(seed)
         self.seed = _seed.resolve_seed(seed)
-        # separate layers of one seed draw from separate ranges
-        self._offset = next(Dropout._instances) << 40
+        # unseeded layers: a lane of the global seed, numbered from gm.seed() on
+        self._offset = 0 if seed is not None else (InitStream(None).take(1) + 1) << 40
         self._mask = None
 
     def get_config(self):
-        return {"p": self.p}
+        config = {"p": self.p}
+        if self._given_seed is not None:
+            config["seed"] = self._given_seed
+        return config
 
     def forward(self, x, training=None):
         x = np.ascontiguousarray(x, dtype=np.float32)

@@ -168,6 +168,13 @@ class Trainer:
                 raise NonFiniteLossError(
                     f"training stopped at epoch {epoch + 1}, step {step + 1}: {err}; the model keeps "
                     "the weights of the last finite step (try a lower learning rate)", term=err.term) from None
+            bad = next((k for k, v in terms.items() if not math.isfinite(v)), None)
+            if bad is not None:     # a train_step that skipped check_finite: its update is already applied
+                progress.close({})
+                raise NonFiniteLossError(
+                    f"training stopped at epoch {epoch + 1}, step {step + 1}: loss term '{bad}' is "
+                    f"{terms[bad]} (train_step did not call check_finite before updating, so this step's "
+                    "update was applied)", term=bad)
             size = len(batch[0])
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0.0) + float(v) * size

@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 __all__ = ["images", "reconstructions", "history", "embedding", "manifold", "interpolation",
-           "latent_activations"]
+           "latent_activations", "compare"]
 
 
 def _plt():
@@ -161,4 +161,18 @@ def latent_activations(z, labels=None, ax=None, title=None):
     ax.legend(fontsize="small", ncol=2)
     if title:
         ax.set_title(title)
+    return fig
+
+
+def compare(samples, ncols=8, title=None):
+    """Several models' samples side by side: samples is {name: images}."""
+    plt = _plt()
+    if not isinstance(samples, dict) or not samples:
+        raise ValueError("'samples' must be a non-empty dict of {model name: images}")
+    fig, axes = plt.subplots(1, len(samples), figsize=(len(samples) * ncols * 0.45, ncols * 0.5 + 0.6))
+    axes = np.atleast_1d(axes)
+    for ax, (name, x) in zip(axes, samples.items()):
+        images(x, ncols=ncols, ax=ax, title=name)
+    if title:
+        fig.suptitle(title)
     return fig
