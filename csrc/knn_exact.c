@@ -1,68 +1,41 @@
 /* knn_exact.c - exact kNN: squared distances ||q||^2 + ||x||^2 - 2 q.x for
  * a block of queries against a block of data at a time (one SGEMM), each
- * query keeping a bounded max-heap of its k best (distance, index) pairs.
- * Every row scans the data in index order, so results do not depend on the
- * thread count. */
-#include "gm.h"
+ * query keeping a bounded max-heap of its best (distance, index) pairs.
+ *
+ * The GEMM form loses about eps * (||q||^2 + ||x||^2) to rounding, which can
+ * swap near-ties, so each query keeps a few more candidates than asked;
+ * their distances are then recomputed exactly and ranked again. Every row
+ * scans the data in index order and GEMM results do not depend on the
+ * thread count, so neither do ours. */
+#include "knn_internal.h"
 
 #include <math.h>
-#include <stdlib.h>
+#include <string.h>
 
 #define KNN_QUERY_BLOCK 256
 #define KNN_DATA_BLOCK 2048
 
-/* (a, ia) comes after (b, ib): larger distance, or equal and larger index */
-static inline int worse(float a, int64_t ia, float b, int64_t ib)
+/* Candidates kept beyond k: enough to absorb rounding near the k-th. */
+static ptrdiff_t kept(ptrdiff_t k, ptrdiff_t available)
 {
-    return a > b || (a == b && ia > ib);
+    ptrdiff_t want = k + 4 + k / 4;
+    return want < available ? want : available;
 }
 
-/* Max-heap of size k in (dist, idx), worst at the root. */
-static void heap_sift_down(float *dist, int64_t *idx, ptrdiff_t k, ptrdiff_t i)
+size_t gm_knn_exact_workspace_size(ptrdiff_t n, ptrdiff_t m, ptrdiff_t k)
 {
-    for (;;) {
-        ptrdiff_t l = 2 * i + 1, r = l + 1, top = i;
-        if (l < k && worse(dist[l], idx[l], dist[top], idx[top]))
-            top = l;
-        if (r < k && worse(dist[r], idx[r], dist[top], idx[top]))
-            top = r;
-        if (top == i)
-            return;
-        float td = dist[i];
-        int64_t ti = idx[i];
-        dist[i] = dist[top], idx[i] = idx[top];
-        dist[top] = td, idx[top] = ti;
-        i = top;
-    }
-}
-
-static void heap_push(float *dist, int64_t *idx, ptrdiff_t k, float d, int64_t j)
-{
-    if (!worse(dist[0], idx[0], d, j))
-        return;
-    dist[0] = d, idx[0] = j;
-    heap_sift_down(dist, idx, k, 0);
-}
-
-
-typedef struct {
-    float dist;
-    int64_t idx;
-} neighbour;
-
-static int compare_neighbours(const void *pa, const void *pb)
-{
-    const neighbour *a = pa, *b = pb;
-    if (a->dist != b->dist)
-        return a->dist < b->dist ? -1 : 1;
-    return (a->idx > b->idx) - (a->idx < b->idx);
+    /* block, data norms, query norms, heap distances, heap indices */
+    size_t kk = (size_t)k + 4 + (size_t)k / 4;
+    return (size_t)KNN_QUERY_BLOCK * KNN_DATA_BLOCK + (size_t)n + KNN_QUERY_BLOCK +
+           3 * (size_t)KNN_QUERY_BLOCK * kk + 2;
 }
 
 size_t gm_knn_workspace_size(ptrdiff_t n, ptrdiff_t m)
 {
-    return (size_t)KNN_QUERY_BLOCK * KNN_DATA_BLOCK + (size_t)n + (size_t)m;
+    return (size_t)KNN_QUERY_BLOCK * KNN_DATA_BLOCK + (size_t)n + KNN_QUERY_BLOCK;
 }
 
+/* x (rows, d) -> out (rows): squared norms, accumulated in double. */
 static void squared_norms(float *out, const float *x, ptrdiff_t rows, ptrdiff_t d)
 {
     #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
@@ -74,76 +47,119 @@ static void squared_norms(float *out, const float *x, ptrdiff_t rows, ptrdiff_t 
     }
 }
 
+/* The search with kk >= k candidates per query held in heap_dist, heap_idx
+ * (KNN_QUERY_BLOCK, kk); with kk == k these may be the outputs themselves
+ * (block by block). */
+static gm_status search(int64_t *indices, float *distances, const float *data,
+                        ptrdiff_t n, const float *queries, ptrdiff_t m,
+                        ptrdiff_t d, ptrdiff_t k, ptrdiff_t kk,
+                        ptrdiff_t self_offset, float *block, float *data_norms,
+                        float *query_norms, float *heap_dist, int64_t *heap_idx)
+{
+    squared_norms(data_norms, data, n, d);
+    gm_status status = GM_OK;
+    for (ptrdiff_t q0 = 0; q0 < m && status == GM_OK; q0 += KNN_QUERY_BLOCK) {
+        ptrdiff_t qb = m - q0 < KNN_QUERY_BLOCK ? m - q0 : KNN_QUERY_BLOCK;
+        const float *qx = queries + q0 * d;
+        float *hd = heap_dist ? heap_dist : distances + q0 * k;
+        int64_t *hi = heap_idx ? heap_idx : indices + q0 * k;
+        squared_norms(query_norms, qx, qb, d);
+        for (ptrdiff_t t = 0; t < qb * kk; t++)
+            hd[t] = INFINITY, hi[t] = INT64_MAX;
+        for (ptrdiff_t x0 = 0; x0 < n && status == GM_OK; x0 += KNN_DATA_BLOCK) {
+            ptrdiff_t xb = n - x0 < KNN_DATA_BLOCK ? n - x0 : KNN_DATA_BLOCK;
+            status = gm_sgemm(GM_NO_TRANS, GM_TRANS, qb, xb, d, -2.0f, qx, d,
+                              data + x0 * d, d, 0.0f, block, xb);
+            if (status != GM_OK)
+                break;
+            #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
+            for (ptrdiff_t r = 0; r < qb; r++) {
+                ptrdiff_t self = self_offset >= 0 ? self_offset + q0 + r : -1;
+                float *rd = hd + r * kk;
+                int64_t *ri = hi + r * kk;
+                const float *row = block + r * xb;
+                float qn = query_norms[r];
+                for (ptrdiff_t c = 0; c < xb; c++) {
+                    ptrdiff_t j = x0 + c;
+                    float dist = row[c] + qn + data_norms[j];
+                    if (dist > rd[0] || j == self)
+                        continue;
+                    knn_heap_push(rd, ri, kk, dist > 0.0f ? dist : 0.0f, j);
+                }
+            }
+        }
+        if (status != GM_OK)
+            break;
+        /* exact distances for the candidates, ranked again; the best k kept */
+        #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
+        for (ptrdiff_t r = 0; r < qb; r++) {
+            float *rd = hd + r * kk;
+            int64_t *ri = hi + r * kk;
+            for (ptrdiff_t t = 0; t < kk; t++)
+                rd[t] = knn_exact_distance(qx + r * d, data + ri[t] * d, d);
+            knn_sort_row(rd, ri, kk);
+            if (heap_dist) {
+                memcpy(distances + (q0 + r) * k, rd, sizeof(float) * (size_t)k);
+                memcpy(indices + (q0 + r) * k, ri, sizeof(int64_t) * (size_t)k);
+            }
+        }
+    }
+    return status;
+}
+
+static gm_status check_args(const int64_t *indices, const float *distances,
+                            const float *data, ptrdiff_t n, const float *queries,
+                            ptrdiff_t m, ptrdiff_t d, ptrdiff_t k,
+                            ptrdiff_t self_offset, const float *workspace)
+{
+    if (n < 1 || m < 0 || d < 1 || k < 1 || self_offset < -1)
+        return GM_ERR_ARG;
+    if (self_offset >= 0 && self_offset + m > n)
+        return GM_ERR_ARG;
+    if (k > n - (self_offset >= 0 ? 1 : 0))
+        return GM_ERR_ARG;
+    if (m > 0 && (!indices || !distances || !data || !queries || !workspace))
+        return GM_ERR_ARG;
+    return GM_OK;
+}
+
+gm_status gm_knn_exact_rows(int64_t *indices, float *distances,
+                            const float *data, ptrdiff_t n,
+                            const float *queries, ptrdiff_t m, ptrdiff_t d,
+                            ptrdiff_t k, ptrdiff_t self_offset,
+                            float *workspace)
+{
+    gm_status s = check_args(indices, distances, data, n, queries, m, d, k,
+                             self_offset, workspace);
+    if (s != GM_OK || m == 0)
+        return s;
+    ptrdiff_t kk = kept(k, n - (self_offset >= 0 ? 1 : 0));
+    float *block = workspace;
+    float *data_norms = block + (size_t)KNN_QUERY_BLOCK * KNN_DATA_BLOCK;
+    float *query_norms = data_norms + n;
+    float *heap_dist = query_norms + KNN_QUERY_BLOCK;
+    /* int64 heap indices after the distances, 8-byte aligned */
+    size_t offset = (size_t)(heap_dist + (size_t)KNN_QUERY_BLOCK * kk - workspace);
+    offset += offset & 1;
+    int64_t *heap_idx = (int64_t *)(void *)(workspace + offset);
+    return search(indices, distances, data, n, queries, m, d, k, kk,
+                  self_offset, block, data_norms, query_norms, heap_dist, heap_idx);
+}
+
 gm_status gm_knn_exact(int64_t *indices, float *distances, const float *data,
                        ptrdiff_t n, const float *queries, ptrdiff_t m,
                        ptrdiff_t d, ptrdiff_t k, int exclude_self,
                        float *workspace)
 {
-    if (n < 0 || m < 0 || d < 1 || k < 1 || (exclude_self && m != n))
+    if (exclude_self && m != n)
         return GM_ERR_ARG;
-    if (k > n - (exclude_self ? 1 : 0))
-        return GM_ERR_ARG;
-    if (m == 0)
-        return GM_OK;
-    if (!indices || !distances || !data || !queries || !workspace)
-        return GM_ERR_ARG;
+    ptrdiff_t self_offset = exclude_self ? 0 : -1;
+    gm_status s = check_args(indices, distances, data, n, queries, m, d, k,
+                             self_offset, workspace);
+    if (s != GM_OK || m == 0)
+        return s;
     float *block = workspace;
     float *data_norms = block + (size_t)KNN_QUERY_BLOCK * KNN_DATA_BLOCK;
-    float *query_norms = data_norms + n;
-    squared_norms(data_norms, data, n, d);
-    squared_norms(query_norms, queries, m, d);
-    for (ptrdiff_t i = 0; i < m * k; i++)
-        distances[i] = INFINITY, indices[i] = INT64_MAX;
-
-    gm_status status = GM_OK;
-    for (ptrdiff_t q0 = 0; q0 < m && status == GM_OK; q0 += KNN_QUERY_BLOCK) {
-        ptrdiff_t qb = m - q0 < KNN_QUERY_BLOCK ? m - q0 : KNN_QUERY_BLOCK;
-        for (ptrdiff_t x0 = 0; x0 < n && status == GM_OK; x0 += KNN_DATA_BLOCK) {
-            ptrdiff_t xb = n - x0 < KNN_DATA_BLOCK ? n - x0 : KNN_DATA_BLOCK;
-            status = gm_sgemm(GM_NO_TRANS, GM_TRANS, qb, xb, d, -2.0f,
-                              queries + q0 * d, d, data + x0 * d, d, 0.0f,
-                              block, xb);
-            #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
-            for (ptrdiff_t r = 0; r < qb; r++) {
-                ptrdiff_t q = q0 + r;
-                float *hd = distances + q * k;
-                int64_t *hi = indices + q * k;
-                const float *row = block + r * xb;
-                for (ptrdiff_t c = 0; c < xb; c++) {
-                    ptrdiff_t j = x0 + c;
-                    if (exclude_self && j == q)
-                        continue;
-                    float dist = row[c] + query_norms[q] + data_norms[j];
-                    heap_push(hd, hi, k, dist > 0.0f ? dist : 0.0f, j);
-                }
-            }
-        }
-    }
-    if (status != GM_OK)
-        return status;
-    /* Exact distances for the neighbours found, then sorted. */
-    int failed = 0;
-    #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static) reduction(|:failed)
-    for (ptrdiff_t q = 0; q < m; q++) {
-        neighbour *nb = malloc((size_t)k * sizeof *nb);
-        if (!nb) {
-            failed = 1;
-            continue;
-        }
-        for (ptrdiff_t t = 0; t < k; t++) {
-            int64_t j = indices[q * k + t];
-            double s = 0;
-            for (ptrdiff_t c = 0; c < d; c++) {
-                double diff = (double)queries[q * d + c] - data[j * d + c];
-                s += diff * diff;
-            }
-            nb[t].dist = (float)sqrt(s);
-            nb[t].idx = j;
-        }
-        qsort(nb, (size_t)k, sizeof *nb, compare_neighbours);
-        for (ptrdiff_t t = 0; t < k; t++)
-            distances[q * k + t] = nb[t].dist, indices[q * k + t] = nb[t].idx;
-        free(nb);
-    }
-    return failed ? GM_ERR_NOMEM : GM_OK;
+    return search(indices, distances, data, n, queries, m, d, k, k,
+                  self_offset, block, data_norms, data_norms + n, NULL, NULL);
 }
