@@ -1,15 +1,19 @@
-/* umap.c - UMAP layout epochs (McInnes, Healy & Melville 2018), applied
- * Jacobi-style from each epoch's starting positions so that threads never
- * race and the result does not depend on their number. */
+/* umap.c - UMAP layout epochs, applied Jacobi-style from each epoch's
+ * starting positions so that threads never race and the result does not
+ * depend on their number. The forces are umap-learn's
+ * (optimize_layout_euclidean): for the curve 1 / (1 + a d^(2b)),
+ *   attraction  -2ab d^(2(b-1)) / (1 + a d^(2b)) (y_i - y_j)
+ *   repulsion   2 gamma b / ((0.001 + d^2)(1 + a d^(2b))) (y_i - y_k)
+ * each coordinate clipped to [-4, 4]. */
 #include "gm.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define UMAP_CLIP 4.0f
-#define UMAP_STREAM 8            /* the "layout" stream of genmodels.ops */
 #define UMAP_MAX_NEGATIVES 256   /* per edge and epoch */
+
+/* ---- the epochs ---------------------------------------------------------- */
 
 static inline float clip(float v)
 {
@@ -24,6 +28,97 @@ static inline float dist2(const float *u, const float *v, ptrdiff_t dim)
     return s;
 }
 
+/* The negative samples of one edge in one epoch: Philox values
+ * first .. first + count - 1 of (seed, GM_UMAP_STREAM), four per block as
+ * gm_rng_u32_at addresses them (first is a multiple of 4), mapped to
+ * [0, n). */
+static void negative_samples(int64_t *out, int count, uint64_t seed, uint64_t first, ptrdiff_t n)
+{
+    const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
+    for (int s = 0; s < count; s += 4) {
+        uint64_t block = (first + (uint64_t)s) >> 2;
+        const uint32_t counter[4] = {(uint32_t)block, (uint32_t)(block >> 32), (uint32_t)GM_UMAP_STREAM,
+                                     (uint32_t)((uint64_t)GM_UMAP_STREAM >> 32)};
+        uint32_t v[4];
+        gm_philox4x32_10(key, counter, v);
+        for (int l = 0; l < 4 && s + l < count; l++)
+            out[s + l] = (int64_t)(((uint64_t)v[l] * (uint64_t)n) >> 32);
+    }
+}
+
+typedef struct {
+    const gm_umap_graph *g;
+    const float *others;    /* the tails' positions at the start of the epoch */
+    float *next_sample, *next_negative;
+    ptrdiff_t dim;
+    float a, b, gamma, alpha, rate, pull;
+    int fitting;
+    uint64_t seed, nnz;
+} epoch_args;
+
+/* The steps one head takes in an epoch, gathered so that their
+ * coefficients are computed many at a time, then applied in order. */
+#define UMAP_JOBS 512
+typedef struct {
+    int64_t other[UMAP_JOBS];
+    float d2[UMAP_JOBS], coeff[UMAP_JOBS];
+    uint8_t attract[UMAP_JOBS];
+    int count;
+} step_jobs;
+
+static void flush_jobs(step_jobs *jobs, float *yi, const float *start_i, const epoch_args *p)
+{
+    ptrdiff_t dim = p->dim;
+    gm_umap_coefficients(jobs->coeff, jobs->d2, jobs->attract, jobs->count, p->a, p->b, p->pull, p->gamma);
+    for (int s = 0; s < jobs->count; s++) {
+        float coeff = jobs->coeff[s];
+        if (coeff == 0.0f)   /* coincident points: no step (umap-learn) */
+            continue;
+        const float *y = p->others + jobs->other[s] * dim;
+        for (ptrdiff_t c = 0; c < dim; c++)
+            yi[c] += p->alpha * clip(coeff * (start_i[c] - y[c]));
+    }
+    jobs->count = 0;
+}
+
+static inline void add_job(step_jobs *jobs, float *yi, const float *start_i, int64_t other, int attract,
+                           const epoch_args *p)
+{
+    if (jobs->count == UMAP_JOBS)
+        flush_jobs(jobs, yi, start_i, p);
+    int s = jobs->count++;
+    jobs->other[s] = other;
+    jobs->attract[s] = (uint8_t)attract;
+    jobs->d2[s] = dist2(start_i, p->others + other * p->dim, p->dim);
+}
+
+/* Moves head i (yi, in place) by its due edges in `epoch`. */
+static void move_head(float *yi, const float *start_i, ptrdiff_t i, int epoch, const epoch_args *p,
+                      step_jobs *jobs)
+{
+    const gm_umap_graph *g = p->g;
+    int64_t negatives[UMAP_MAX_NEGATIVES];
+    for (int64_t e = g->indptr[i]; e < g->indptr[i + 1]; e++) {
+        if (p->next_sample[e] > (float)epoch)
+            continue;
+        add_job(jobs, yi, start_i, g->indices[e], 1, p);
+        float eps = g->epochs_per_sample[e];
+        p->next_sample[e] += eps;
+        if (!(p->rate > 0))
+            continue;
+        float per_negative = eps / p->rate;
+        int n_neg = (int)(((float)epoch - p->next_negative[e]) / per_negative);
+        n_neg = n_neg < 0 ? 0 : (n_neg > UMAP_MAX_NEGATIVES ? UMAP_MAX_NEGATIVES : n_neg);
+        p->next_negative[e] += (float)n_neg * per_negative;
+        negative_samples(negatives, n_neg, p->seed, ((uint64_t)epoch * p->nnz + (uint64_t)e) * UMAP_MAX_NEGATIVES,
+                         g->n_tails);
+        for (int s = 0; s < n_neg; s++)
+            if (!(p->fitting && negatives[s] == i))
+                add_job(jobs, yi, start_i, negatives[s], 0, p);
+    }
+    flush_jobs(jobs, yi, start_i, p);
+}
+
 gm_status gm_umap_optimize(float *head, const float *tail,
                            const gm_umap_graph *g, float *next_sample,
                            float *next_negative, ptrdiff_t dim,
@@ -32,67 +127,43 @@ gm_status gm_umap_optimize(float *head, const float *tail,
                            float negative_sample_rate, uint64_t seed)
 {
     if (!g || g->n_heads < 0 || g->n_tails < 1 || dim < 1 || n_epochs < 0 ||
-        total_epochs < 1 || first_epoch < 0 || !(a > 0) || !(b > 0) ||
-        !(negative_sample_rate >= 0) || (g->n_heads && (!head || !g->indptr)))
+        total_epochs < 1 || first_epoch < 0 || !(a > 0) || !(b > 0) || !(gamma >= 0) ||
+        !(initial_alpha >= 0) || !(negative_sample_rate >= 0) || !g->indptr ||
+        (g->n_heads && !head))
         return GM_ERR_ARG;
     ptrdiff_t n = g->n_heads;
     int64_t nnz = g->indptr[n];
+    if (g->indptr[0] != 0 || nnz < 0 || (nnz && (!g->indices || !g->epochs_per_sample || !next_sample ||
+                                                 !next_negative)))
+        return GM_ERR_ARG;
+    for (ptrdiff_t i = 0; i < n; i++)
+        if (g->indptr[i + 1] < g->indptr[i])
+            return GM_ERR_ARG;
     for (int64_t e = 0; e < nnz; e++)
         if (g->indices[e] < 0 || g->indices[e] >= g->n_tails || !(g->epochs_per_sample[e] > 0))
             return GM_ERR_ARG;
     int fitting = tail == NULL;
     if (fitting && g->n_tails != n)
         return GM_ERR_ARG;
+    if (n == 0 || n_epochs == 0)
+        return GM_OK;
     float *start = malloc(sizeof(float) * (size_t)(n * dim));
-    float *move = malloc(sizeof(float) * (size_t)(n * dim));
-    if (!start || !move) {
-        free(start), free(move);
+    if (!start)
         return GM_ERR_NOMEM;
-    }
+    epoch_args p = {g, fitting ? start : tail, next_sample, next_negative, dim, a, b, gamma, 0.0f,
+                    negative_sample_rate, fitting ? 2.0f : 1.0f, fitting, seed, (uint64_t)nnz};
     for (int epoch = first_epoch; epoch < first_epoch + n_epochs; epoch++) {
-        float alpha = initial_alpha * (1.0f - (float)epoch / (float)total_epochs);
+        p.alpha = initial_alpha * (1.0f - (float)epoch / (float)total_epochs);
         memcpy(start, head, sizeof(float) * (size_t)(n * dim));
-        const float *others = fitting ? start : tail;
-        #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(dynamic, 64)
-        for (ptrdiff_t i = 0; i < n; i++) {
-            const float *yi = start + i * dim;
-            float *mi = move + i * dim;
-            memset(mi, 0, sizeof(float) * (size_t)dim);
-            for (int64_t e = g->indptr[i]; e < g->indptr[i + 1]; e++) {
-                if (next_sample[e] > (float)epoch)
-                    continue;
-                const float *yj = others + g->indices[e] * dim;
-                float d2 = dist2(yi, yj, dim);
-                if (d2 > 0) {
-                    float pb = powf(d2, b);     /* d2^(b-1) = pb / d2: one pow */
-                    float coeff = -2.0f * a * b * (pb / d2) / (a * pb + 1.0f);
-                    for (ptrdiff_t c = 0; c < dim; c++)
-                        mi[c] += alpha * clip(coeff * (yi[c] - yj[c]));
-                }
-                next_sample[e] += g->epochs_per_sample[e];
-                float per_negative = g->epochs_per_sample[e] / (negative_sample_rate > 0 ? negative_sample_rate : 1);
-                int n_neg = negative_sample_rate > 0 ? (int)((epoch - next_negative[e]) / per_negative) : 0;
-                n_neg = n_neg < 0 ? 0 : (n_neg > UMAP_MAX_NEGATIVES ? UMAP_MAX_NEGATIVES : n_neg);
-                for (int s = 0; s < n_neg; s++) {
-                    uint64_t address = ((uint64_t)epoch * (uint64_t)nnz + (uint64_t)e) * UMAP_MAX_NEGATIVES + (uint64_t)s;
-                    ptrdiff_t k = (ptrdiff_t)(((uint64_t)gm_rng_u32_at(seed, UMAP_STREAM, address) * (uint64_t)g->n_tails) >> 32);
-                    if (fitting && k == i)
-                        continue;
-                    const float *yk = others + k * dim;
-                    float dk = dist2(yi, yk, dim);
-                    if (dk <= 0)
-                        continue;
-                    float coeff = 2.0f * gamma * b / ((0.001f + dk) * (a * powf(dk, b) + 1.0f));
-                    for (ptrdiff_t c = 0; c < dim; c++)
-                        mi[c] += alpha * clip(coeff * (yi[c] - yk[c]));
-                }
-                next_negative[e] += n_neg * per_negative;
-            }
+        #pragma omp parallel num_threads(gm_get_num_threads())
+        {
+            step_jobs jobs;
+            jobs.count = 0;
+            #pragma omp for schedule(dynamic, 64)
+            for (ptrdiff_t i = 0; i < n; i++)
+                move_head(head + i * dim, start + i * dim, i, epoch, &p, &jobs);
         }
-        #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
-        for (ptrdiff_t t = 0; t < n * dim; t++)
-            head[t] += move[t];
     }
-    free(start), free(move);
+    free(start);
     return GM_OK;
 }

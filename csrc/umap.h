@@ -1,5 +1,8 @@
-/* umap.h - the UMAP layout optimisation (stochastic gradient descent on the
- * fuzzy cross-entropy with negative sampling). */
+/* umap.h - UMAP (McInnes, Healy & Melville 2018): the fuzzy simplicial set
+ * of a kNN graph (umap_fuzzy.c), the sparse products of the spectral
+ * initialisation (umap_spectral.c) and the layout optimisation, stochastic
+ * gradient descent on the fuzzy cross-entropy with negative sampling
+ * (umap.c). */
 #ifndef GM_UMAP_H
 #define GM_UMAP_H
 
@@ -8,6 +11,37 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Philox stream of the negative samples ("layout" in genmodels.ops). */
+#define GM_UMAP_STREAM 8
+
+/* ---- fuzzy simplicial set ------------------------------------------- */
+
+/* distances (n, m): each point's m nearest neighbours other than itself,
+ * nearest first -> weights (n, m), rho (n), sigma (n). With
+ * local_connectivity 1, rho is the distance to the nearest neighbour at a
+ * non-zero distance (0 if none); with 0, rho is 0 (umap-learn's transform).
+ * sigma solves sum_j exp(-max(d_j - rho, 0) / sigma) = target by bisection
+ * (n_iter steps at most, to within 1e-5), floored as in umap-learn at 1e-3
+ * times the mean distance (of the row, or of all rows when rho = 0; a
+ * point's zero distance to itself counts in those means). weights are the
+ * memberships exp(-max(d_j - rho, 0) / sigma). umap-learn's target is
+ * log2(m + 1). GM_ERR_NONFINITE for NaN, infinite or negative distances. */
+gm_status gm_umap_smooth_knn(float *weights, float *rho, float *sigma,
+                             const float *distances, ptrdiff_t n, ptrdiff_t m,
+                             float target, int n_iter, int local_connectivity);
+
+/* ---- spectral initialisation ---------------------------------------- */
+
+/* out (n_rows, cols) = A @ x for the CSR matrix A (indptr (n_rows + 1),
+ * indices (nnz) in [0, n_cols), values (nnz)) and x (n_cols, cols), in
+ * double precision; rows in parallel, each summed in its stored order. */
+gm_status gm_csr_matmul_f64(double *out, const int64_t *indptr,
+                            const int64_t *indices, const double *values,
+                            ptrdiff_t n_rows, ptrdiff_t n_cols,
+                            const double *x, ptrdiff_t cols);
+
+/* ---- layout ----------------------------------------------------------- */
 
 typedef struct {
     ptrdiff_t n_heads;            /* rows: the points being moved */
@@ -18,20 +52,42 @@ typedef struct {
 } gm_umap_graph;
 
 /* Runs epochs [first_epoch, first_epoch + n_epochs) of total_epochs on
- * head (n_heads, dim), in place. Edge state next_sample, next_negative
- * (nnz) carries between calls. With tail == NULL the heads are their own
- * tails (fitting); otherwise tail (n_tails, dim) stays fixed (transform).
+ * head (n_heads, dim), in place, with learning rate initial_alpha * (1 -
+ * epoch / total_epochs). Edge state next_sample, next_negative (nnz)
+ * carries between calls. With tail == NULL the heads are their own tails
+ * (fitting: the graph must be symmetric); otherwise tail (n_tails, dim)
+ * stays fixed (transform).
  *
- * Every epoch moves each head by the sum of its edges' attractive and
- * negative-sample repulsive steps, computed from the positions at the start
- * of the epoch; negative samples come from Philox(seed, stream, edge and
- * epoch). So the result is the same for any thread count. */
+ * An edge due in an epoch pulls its head towards its tail and pushes it
+ * away from floor((epoch - next_negative) * rate / epochs_per_sample)
+ * random points (at most 256), each gradient coordinate clipped to [-4, 4]
+ * as in umap-learn. When fitting, umap-learn also moves the tail of each
+ * edge by the opposite pull; here the reverse edge, due in the same epochs,
+ * gives its head that pull, so each head takes its edges' pulls twice.
+ *
+ * Deterministic in parallel (Jacobi style): every head moves by the sum of
+ * its edges' steps computed from the positions at the start of the epoch,
+ * negative samples come from Philox(seed, GM_UMAP_STREAM, (epoch * nnz +
+ * edge) * 256 + sample), and heads are independent, so the result is the
+ * same for any thread count. */
 gm_status gm_umap_optimize(float *head, const float *tail,
                            const gm_umap_graph *graph, float *next_sample,
                            float *next_negative, ptrdiff_t dim,
                            int first_epoch, int n_epochs, int total_epochs,
                            float a, float b, float gamma, float initial_alpha,
                            float negative_sample_rate, uint64_t seed);
+
+/* coeff (n) from squared distances d2 (n): where attract[i], the
+ * attraction pull * -2ab d2^(b-1) / (1 + a d2^b), else the repulsion
+ * 2 gamma b / ((0.001 + d2)(1 + a d2^b)); 0 where d2 <= 0
+ * (umap_forces.c). */
+void gm_umap_coefficients(float *coeff, const float *d2, const uint8_t *attract,
+                          ptrdiff_t n, float a, float b, float pull, float gamma);
+
+/* out (n) = x (n) ^ b as the layout computes it (x below 1e-30 counts as
+ * 1e-30): a float polynomial without libm, within about 1e-6 relative,
+ * eight lanes at a time with AVX2 and the same bits without. */
+void gm_umap_pow(float *out, const float *x, ptrdiff_t n, float b);
 
 #ifdef __cplusplus
 }

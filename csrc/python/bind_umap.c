@@ -1,4 +1,5 @@
-/* bind_umap.c - UMAP layout epochs. */
+/* bind_umap.c - UMAP: smooth kNN memberships, sparse products of the
+ * spectral initialisation, layout epochs. */
 #include "bind_util.h"
 
 /* umap_optimize(head, tail_or_None, indptr, indices, epochs_per_sample,
@@ -53,7 +54,121 @@ static PyObject *py_umap_optimize(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* umap_smooth_knn(distances (n, m), target, n_iter, local_connectivity 0 or 1)
+ *   -> (weights (n, m), rho (n), sigma (n)) */
+static PyObject *py_umap_smooth_knn(PyObject *self, PyObject *args)
+{
+    const char *fn = "umap_smooth_knn";
+    PyObject *d_obj;
+    float target;
+    int n_iter, local;
+    if (!PyArg_ParseTuple(args, "Ofii", &d_obj, &target, &n_iter, &local))
+        return NULL;
+    PyArrayObject *d = gm_arg_array(d_obj, fn, "distances", NPY_FLOAT32, 2, 2);
+    if (!d || gm_arg_finite(d, fn, "distances"))
+        return NULL;
+    npy_intp n = PyArray_DIM(d, 0), m = PyArray_DIM(d, 1);
+    if (m < 1 || !(target > 0) || n_iter < 1 || local < 0 || local > 1) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: need at least one neighbour, target > 0, n_iter >= 1 and local_connectivity 0 or 1", fn);
+        return NULL;
+    }
+    PyArrayObject *w = gm_new_f32(2, PyArray_DIMS(d), 0);
+    PyArrayObject *rho = gm_new_f32(1, &n, 0);
+    PyArrayObject *sigma = gm_new_f32(1, &n, 0);
+    PyObject *result = NULL;
+    if (!w || !rho || !sigma)
+        goto done;
+    gm_status s;
+    Py_BEGIN_ALLOW_THREADS
+    s = gm_umap_smooth_knn(PyArray_DATA(w), PyArray_DATA(rho), PyArray_DATA(sigma), PyArray_DATA(d), n, m, target,
+                           n_iter, local);
+    Py_END_ALLOW_THREADS
+    if (s == GM_ERR_NONFINITE) {
+        PyErr_Format(PyExc_ValueError, "%s: 'distances' must be finite and >= 0", fn);
+        goto done;
+    }
+    if (s != GM_OK) {
+        gm_raise_status(s, fn);
+        goto done;
+    }
+    result = Py_BuildValue("OOO", w, rho, sigma);
+done:
+    Py_XDECREF(w);
+    Py_XDECREF(rho);
+    Py_XDECREF(sigma);
+    return result;
+}
+
+/* csr_matmul_f64(indptr (r + 1), indices (nnz), values float64 (nnz), x float64 (c, k)) -> A @ x (r, k) */
+static PyObject *py_csr_matmul_f64(PyObject *self, PyObject *args)
+{
+    const char *fn = "csr_matmul_f64";
+    PyObject *ip, *ix, *vo, *xo;
+    if (!PyArg_ParseTuple(args, "OOOO", &ip, &ix, &vo, &xo))
+        return NULL;
+    PyArrayObject *indptr = gm_arg_array(ip, fn, "indptr", NPY_INT64, 1, 1);
+    PyArrayObject *indices = indptr ? gm_arg_array(ix, fn, "indices", NPY_INT64, 1, 1) : NULL;
+    PyArrayObject *values = indices ? gm_arg_array(vo, fn, "values", NPY_FLOAT64, 1, 1) : NULL;
+    PyArrayObject *x = values ? gm_arg_array(xo, fn, "x", NPY_FLOAT64, 2, 2) : NULL;
+    if (!x)
+        return NULL;
+    npy_intp rows = PyArray_DIM(indptr, 0) - 1, nnz = PyArray_DIM(indices, 0), cols = PyArray_DIM(x, 1);
+    if (rows < 0 || cols < 1 || gm_arg_shape(values, fn, "values", 1, &nnz)) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_ValueError, "%s: 'indptr' must not be empty and 'x' needs columns", fn);
+        return NULL;
+    }
+    const int64_t *ptr = PyArray_DATA(indptr);
+    if (ptr[0] != 0 || ptr[rows] != nnz) {
+        PyErr_Format(PyExc_ValueError, "%s: inconsistent CSR matrix", fn);
+        return NULL;
+    }
+    npy_intp shape[2] = {rows, cols};
+    PyArrayObject *out = (PyArrayObject *)PyArray_EMPTY(2, shape, NPY_FLOAT64, 0);
+    if (!out)
+        return NULL;
+    gm_status s;
+    Py_BEGIN_ALLOW_THREADS
+    s = gm_csr_matmul_f64(PyArray_DATA(out), ptr, PyArray_DATA(indices), PyArray_DATA(values), rows,
+                          PyArray_DIM(x, 0), PyArray_DATA(x), cols);
+    Py_END_ALLOW_THREADS
+    if (s != GM_OK) {
+        Py_DECREF(out);
+        if (s == GM_ERR_ARG) {
+            PyErr_Format(PyExc_ValueError, "%s: inconsistent CSR matrix (indices outside [0, %zd))", fn,
+                         (Py_ssize_t)PyArray_DIM(x, 0));
+            return NULL;
+        }
+        return gm_raise_status(s, fn);
+    }
+    return (PyObject *)out;
+}
+
+/* umap_pow(x float32 (n), b) -> x ** b as the layout computes it */
+static PyObject *py_umap_pow(PyObject *self, PyObject *args)
+{
+    const char *fn = "umap_pow";
+    PyObject *x_obj;
+    float b;
+    if (!PyArg_ParseTuple(args, "Of", &x_obj, &b))
+        return NULL;
+    PyArrayObject *x = gm_arg_array(x_obj, fn, "x", NPY_FLOAT32, 1, 1);
+    if (!x)
+        return NULL;
+    npy_intp n = PyArray_DIM(x, 0);
+    PyArrayObject *out = gm_new_f32(1, &n, 0);
+    if (!out)
+        return NULL;
+    gm_umap_pow(PyArray_DATA(out), PyArray_DATA(x), n, b);
+    return (PyObject *)out;
+}
+
 PyMethodDef gm_umap_methods[] = {
+    {"umap_smooth_knn", py_umap_smooth_knn, METH_VARARGS,
+     "umap_smooth_knn(distances, target, n_iter, local_connectivity) -> (weights, rho, sigma)"},
+    {"csr_matmul_f64", py_csr_matmul_f64, METH_VARARGS, "csr_matmul_f64(indptr, indices, values, x) -> A @ x"},
+    {"umap_pow", py_umap_pow, METH_VARARGS, "umap_pow(x, b) -> x ** b (the layout's approximation)"},
     {"umap_optimize", py_umap_optimize, METH_VARARGS,
      "umap_optimize(head, tail, indptr, indices, epochs_per_sample, next_sample, next_negative, "
      "first_epoch, n_epochs, total_epochs, a, b, gamma, alpha, negative_sample_rate, seed)"},

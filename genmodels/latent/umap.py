@@ -1,4 +1,14 @@
-"""UMAP (McInnes, Healy & Melville 2018)."""
+"""UMAP (McInnes, Healy & Melville 2018), after umap-learn's algorithm:
+smooth kNN distances, fuzzy union, a/b fitted from min_dist and spread,
+spectral initialisation, SGD layout with negative sampling.
+
+Unlike umap-learn, a seeded run is also parallel: every epoch moves each
+point by the sum of its edges' steps computed from the positions at the
+start of the epoch (Jacobi style), with negative samples addressed by
+(random_state, epoch, edge), so results are bitwise identical for any
+number of threads. Epochs run as a Python loop over bounded C steps, so
+verbose progress and Ctrl-C work between them.
+"""
 import math
 import operator
 import sys
@@ -8,78 +18,304 @@ import warnings
 import numpy as np
 
 from .. import _core, ops
-from ._graph import csr_from_coo, knn_coo
 from ._validate import as_points, seed_from, threads
 from .knn import nearest_neighbors
 
 __all__ = ["UMAP"]
 
-_SMOOTH_K_TOLERANCE = 1e-5
-_MIN_K_DIST_SCALE = 1e-3
+_SMOOTH_K_ITERATIONS = 64
+_EPOCH_WORK_PER_CALL = 2e7      # edge visits per C call of the layout
+_SPECTRAL_TOLERANCE = 1e-4      # eigen-residual, as umap-learn asks of eigsh
+_SPECTRAL_MAX_ITERATIONS = 400
+_INIT_NOISE = 1e-4              # umap-learn's noise on spectral and PCA starts
+_LAYOUT_SEED = 0x9E3779B97F4A7C15
 
 
-def smooth_knn_dist(distances, k, n_iter=64, local_connectivity=1.0, bandwidth=1.0):
-    """rho (distance to the nearest neighbour) and sigma per point, so that
-    sum_j exp(-(d_j - rho) / sigma) = log2(k) (umap-learn's calibration)."""
-    d = distances.astype(np.float64)
-    n = len(d)
-    target = math.log2(k) * bandwidth
-    rho = np.where(d[:, 0] > 0, d[:, 0], 0.0)
-    nonzero = d > 0
-    first = np.argmax(nonzero, axis=1)
-    rho = np.where(nonzero.any(1), d[np.arange(n), first], 0.0)
-    lo, hi, mid = np.zeros(n), np.full(n, np.inf), np.ones(n)
-    for _ in range(n_iter):
-        psum = np.sum(np.exp(-np.maximum(d[:, 1:] - rho[:, None], 0) / mid[:, None]), axis=1) + \
-            np.where(d[:, 0] - rho > 0, np.exp(-(d[:, 0] - rho) / mid), 1.0)
-        too_big = psum > target
-        hi = np.where(too_big, mid, hi)
-        lo = np.where(too_big, lo, mid)
-        mid = np.where(too_big, (lo + hi) / 2, np.where(np.isinf(hi), mid * 2, (lo + hi) / 2))
-        if np.all(np.abs(psum - target) < _SMOOTH_K_TOLERANCE):
-            break
-    mean_all = d.mean()
-    mean_i = d.mean(axis=1)
-    floor = np.where(rho > 0, _MIN_K_DIST_SCALE * mean_i, _MIN_K_DIST_SCALE * mean_all)
-    return rho, np.maximum(mid, floor)
+# --- the fuzzy simplicial set -------------------------------------------------------
+
+def smooth_knn_dist(distances, k, local_connectivity=1):
+    """rho (distance to the nearest neighbour at a non-zero distance, or 0
+    with local_connectivity=0) and sigma per point, such that
+    sum_j exp(-max(d_j - rho, 0) / sigma) = log2(k) over the (n, k - 1)
+    distances to each point's neighbours other than itself (umap-learn's
+    smooth_knn_dist; sigma floored at 1e-3 of the mean distance)."""
+    distances = np.ascontiguousarray(distances, np.float32)
+    _, rho, sigma = _core.umap_smooth_knn(distances, math.log2(k), _SMOOTH_K_ITERATIONS, local_connectivity)
+    return rho, sigma
+
+
+def memberships(distances, k, local_connectivity=1):
+    """The fuzzy memberships exp(-max(d - rho, 0) / sigma) (n, k - 1)."""
+    distances = np.ascontiguousarray(distances, np.float32)
+    weights, _, _ = _core.umap_smooth_knn(distances, math.log2(k), _SMOOTH_K_ITERATIONS, local_connectivity)
+    return weights
+
+
+def fuzzy_union(indices, weights, n):
+    """Directed memberships (n, m) -> the symmetric fuzzy set
+    w + w^T - w * w^T as CSR (indptr, indices, values float64), columns
+    sorted within rows."""
+    m = indices.shape[1]
+    rows = np.repeat(np.arange(n, dtype=np.int64), m)
+    cols = indices.reshape(-1).astype(np.int64)
+    vals = weights.reshape(-1).astype(np.float64)
+    keep = vals > 0
+    rows, cols, vals = rows[keep], cols[keep], vals[keep]
+    key = rows * n + cols
+    order = np.argsort(key, kind="stable")
+    key, rows, cols, vals = key[order], rows[order], cols[order], vals[order]
+    # the reverse edge's weight, 0 where there is none
+    reverse = cols * n + rows
+    pos = np.minimum(np.searchsorted(key, reverse), max(len(key) - 1, 0))
+    found = key[pos] == reverse if len(key) else np.zeros(0, bool)
+    reverse_vals = np.where(found, vals[pos], 0.0)
+    union = vals + reverse_vals - vals * reverse_vals
+    # edges seen from one side only also get their mirror image
+    all_rows = np.concatenate([rows, cols[~found]])
+    all_cols = np.concatenate([cols, rows[~found]])
+    all_vals = np.concatenate([union, union[~found]])
+    order = np.argsort(all_rows * n + all_cols, kind="stable")
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(all_rows, minlength=n), out=indptr[1:])
+    return indptr, np.ascontiguousarray(all_cols[order]), np.ascontiguousarray(all_vals[order])
 
 
 def find_ab_params(spread, min_dist):
     """a, b of the curve 1 / (1 + a x^(2b)) that best fits the target
-    membership (1 below min_dist, exp(-(x - min_dist)/spread) above), by
-    Gauss-Newton least squares as umap-learn does with curve_fit."""
-    x = np.linspace(0, spread * 3, 300)
+    membership (1 below min_dist, exp(-(x - min_dist)/spread) above) on
+    300 points of [0, 3 spread], by Gauss-Newton least squares (umap-learn
+    uses scipy's curve_fit on the same points)."""
+    x = np.linspace(0, spread * 3, 300)[1:]     # x = 0 fits any a, b
     y = np.where(x < min_dist, 1.0, np.exp(-(x - min_dist) / spread))
     a, b = 1.8, 0.8
-    xs = x[1:]     # x = 0 contributes nothing and has no log
-    ys = y[1:]
     for _ in range(200):
-        f = 1.0 / (1.0 + a * xs ** (2 * b))
-        r = f - ys
-        common = -f * f * xs ** (2 * b)
-        ja, jb = common, common * a * 2 * np.log(xs)
-        J = np.stack([ja, jb], axis=1)
-        step, *_ = np.linalg.lstsq(J, -r, rcond=None)
+        xb = x ** (2 * b)
+        f = 1.0 / (1.0 + a * xb)
+        common = -f * f * xb
+        J = np.stack([common, common * a * 2 * np.log(x)], axis=1)
+        step, *_ = np.linalg.lstsq(J, y - f, rcond=None)
         a, b = max(a + step[0], 1e-3), max(b + step[1], 1e-3)
         if np.max(np.abs(step)) < 1e-10:
             break
     return float(a), float(b)
 
 
+class SparseGraph(tuple):
+    """A sparse (n, n) matrix as COO triplets: unpacks as (rows, cols,
+    vals); `shape`; `to_scipy()` converts when SciPy is installed."""
+
+    def __new__(cls, rows, cols, vals, shape):
+        graph = super().__new__(cls, (rows, cols, vals))
+        graph.shape = shape
+        return graph
+
+    rows = property(lambda self: self[0])
+    cols = property(lambda self: self[1])
+    vals = property(lambda self: self[2])
+
+    def to_scipy(self):
+        """A scipy.sparse.csr_matrix (SciPy is not a genmodels dependency)."""
+        from scipy.sparse import coo_matrix
+        return coo_matrix((self.vals, (self.rows, self.cols)), shape=self.shape).tocsr()
+
+
+# --- initialisation ------------------------------------------------------------------
+
+def _csr_rows(indptr):
+    return np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
+
+
+def connected_components(indptr, indices):
+    """Component labels 0..c-1 (in order of each component's lowest point)
+    of an undirected CSR graph, by hooking and pointer jumping."""
+    n = len(indptr) - 1
+    rows = _csr_rows(indptr)
+    parent = np.arange(n, dtype=np.int64)
+    while True:
+        ru, rv = parent[rows], parent[indices]
+        low = np.minimum(ru, rv)
+        before = parent.copy()
+        np.minimum.at(parent, ru, low)
+        np.minimum.at(parent, rv, low)
+        while True:
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+        if np.array_equal(parent, before):
+            break
+    _, labels = np.unique(parent, return_inverse=True)
+    return labels.astype(np.int64)
+
+
+def _subgraph(indptr, indices, values, members):
+    """The CSR graph induced by the sorted point list `members`."""
+    n = len(indptr) - 1
+    local = np.full(n, -1, np.int64)
+    local[members] = np.arange(len(members))
+    rows = _csr_rows(indptr)
+    keep = (local[rows] >= 0) & (local[indices] >= 0)
+    sub_rows = local[rows[keep]]
+    sub_indptr = np.zeros(len(members) + 1, np.int64)
+    np.cumsum(np.bincount(sub_rows, minlength=len(members)), out=sub_indptr[1:])
+    return sub_indptr, np.ascontiguousarray(local[indices[keep]]), np.ascontiguousarray(values[keep])
+
+
+def _orthonormal(S):
+    """An orthonormal basis of S's columns, dropping dependent ones."""
+    Q, R = np.linalg.qr(S)
+    diag = np.abs(np.diag(R))
+    return Q[:, diag > 1e-10 * max(diag.max(), 1e-300)]
+
+
+def spectral_vectors(indptr, indices, values, dim, seed, offset=0):
+    """The dim leading non-trivial eigenvectors of D^-1/2 W D^-1/2 (the
+    trailing ones of the normalised Laplacian, as umap-learn's
+    spectral_layout) of a connected graph, by LOBPCG-style block iteration
+    (Rayleigh-Ritz on [X, residuals, previous step]) with the trivial
+    vector sqrt(degree) projected out. Returns (vectors (n, dim), converged)."""
+    n = len(indptr) - 1
+    degree = np.bincount(_csr_rows(indptr), weights=values, minlength=n)
+    if np.any(degree <= 0):
+        return None, False
+    inv_sqrt = 1 / np.sqrt(degree)
+    normalised = np.ascontiguousarray(values * inv_sqrt[_csr_rows(indptr)] * inv_sqrt[indices])
+    trivial = np.sqrt(degree) / np.linalg.norm(np.sqrt(degree))
+
+    def apply(V):
+        return _core.csr_matmul_f64(indptr, indices, normalised, np.ascontiguousarray(V))
+
+    def deflate(V):
+        return V - np.outer(trivial, trivial @ V)
+
+    block = min(dim + 2, n - 1)    # two extra vectors speed up convergence
+    X = ops.normal((n, block), seed=seed, stream="init", offset=offset).astype(np.float64)
+    X = _orthonormal(deflate(X))
+    AX = apply(X)
+    theta, C = np.linalg.eigh(X.T @ AX)
+    C = C[:, ::-1]
+    X, AX, theta = X @ C, AX @ C, theta[::-1]
+    P = None
+    converged = False
+    for _ in range(_SPECTRAL_MAX_ITERATIONS):
+        R = deflate(AX - X * theta)
+        if np.linalg.norm(R[:, :dim], axis=0).max() < _SPECTRAL_TOLERANCE:
+            converged = True
+            break
+        S = np.hstack([X, R] if P is None else [X, R, P])
+        Q = _orthonormal(deflate(S))
+        AQ = apply(Q)
+        T = Q.T @ AQ
+        w, V = np.linalg.eigh((T + T.T) / 2)
+        top = np.argsort(-w, kind="stable")[:X.shape[1]]
+        X_new, AX_new = Q @ V[:, top], AQ @ V[:, top]
+        P = X_new - X @ (X.T @ X_new)
+        X, AX, theta = X_new, AX_new, w[top]
+    vectors = X[:, :dim]
+    # a deterministic sign: the largest entry of each vector positive
+    vectors = vectors * np.sign(vectors[np.abs(vectors).argmax(0), np.arange(vectors.shape[1])])
+    return vectors, converged and np.all(np.isfinite(vectors))
+
+
+def _component_centres(X, labels, n_components, dim, metric):
+    """Where each connected component goes: the corners of a simplex when
+    there are few (as umap-learn's component_layout), else the principal
+    components of their centroids (umap-learn embeds exp(-d^2) affinities
+    of the centroids spectrally, which degenerates when they are far
+    apart), scaled to a largest coordinate of 1."""
+    if n_components <= 2 * dim:
+        k = int(math.ceil(n_components / 2))
+        base = np.hstack([np.eye(k), np.zeros((k, max(dim - k, 0)))])[:, :dim]
+        return np.vstack([base, -base])[:n_components]
+    centroids = np.stack([X[labels == c].astype(np.float64).mean(0) for c in range(n_components)])
+    if metric == "cosine":
+        centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-300)
+    centres = pca_layout(centroids, dim)
+    return centres / max(np.abs(centres).max(), 1e-300)
+
+
+def spectral_layout(X, graph, dim, seed, metric):
+    """umap-learn's spectral initialisation, scaled so the largest
+    coordinate is 10; None if an eigen-solve did not converge. Several
+    connected components are laid out one by one around centres of their
+    own (umap-learn's multi_component_layout)."""
+    indptr, indices, values = graph
+    n = len(indptr) - 1
+    labels = connected_components(indptr, indices)
+    n_comp = int(labels.max()) + 1
+    if n_comp == 1:
+        vectors, ok = spectral_vectors(indptr, indices, values, dim, seed)
+        if not ok or vectors.shape[1] < dim:
+            return None
+        return vectors * (10 / np.abs(vectors).max())
+    centres = _component_centres(X, labels, n_comp, dim, metric)
+    gaps = np.sqrt(((centres[:, None] - centres[None]) ** 2).sum(-1))
+    result = np.empty((n, dim))
+    for c in range(n_comp):
+        members = np.flatnonzero(labels == c)
+        others = gaps[c][np.arange(n_comp) != c]
+        half_gap = others[others > 0].min() / 2 if np.any(others > 0) else 1.0
+        if len(members) <= 2 * dim or len(members) <= dim + 1:
+            noise = ops.uniform((len(members), dim), seed=seed, stream="init", offset=int(members[0]) * dim,
+                                low=-half_gap, high=half_gap)
+            result[members] = centres[c] + noise
+            continue
+        vectors, ok = spectral_vectors(*_subgraph(indptr, indices, values, members), dim, seed,
+                                       offset=int(members[0]))
+        if not ok:
+            return None
+        # within a ball of half the gap to the nearest other centre
+        result[members] = centres[c] + vectors * (half_gap / np.linalg.norm(vectors, axis=1).max())
+    return result * (10 / np.abs(result).max())
+
+
+def pca_layout(X, dim):
+    """The leading principal components, scaled to a largest coordinate of 10."""
+    centred = X.astype(np.float64) - X.mean(0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    y = centred @ vt[:dim].T
+    if y.shape[1] < dim:
+        y = np.hstack([y, np.zeros((len(y), dim - y.shape[1]))])
+    return y * (10 / max(np.abs(y).max(), 1e-300))
+
+
+def _rescale(y):
+    """To [0, 10] per axis, as umap-learn does before the layout."""
+    y = y.astype(np.float64)
+    low, span = y.min(0), y.max(0) - y.min(0)
+    return np.ascontiguousarray(10 * (y - low) / np.where(span > 0, span, 1), np.float32)
+
+
+# --- the estimator -------------------------------------------------------------------
+
 class UMAP:
     """Uniform manifold approximation and projection, scikit-learn style.
 
-    Fuzzy simplicial set from the n_neighbors nearest neighbours (smooth
-    kNN distances, fuzzy union), a and b fitted from min_dist and spread,
-    then stochastic gradient descent with negative sampling. Each epoch
-    moves every point from the positions at the epoch's start, with negative
-    samples addressed by (random_state, edge, epoch), so a seeded run is the
-    same on any number of threads (umap-learn falls back to one thread when
-    seeded). Epochs run in bounded C steps between which verbose progress
-    and Ctrl-C work.
+    UMAP(n_neighbors=15, n_components=2, min_dist=0.1, spread=1.0,
+         metric="euclidean", n_epochs=None, learning_rate=1.0,
+         init="spectral", negative_sample_rate=5, repulsion_strength=1.0,
+         random_state=None, n_jobs=None, verbose=False)
 
-    After fit: embedding_ (n, n_components), graph_ = (rows, cols, weights)
-    of the fuzzy graph; transform(X_new) places new points.
+    fit(X) / fit_transform(X) with X (n, d): the fuzzy simplicial set of the
+    n_neighbors nearest neighbours (the point itself counted, as in
+    umap-learn; exact or approximate search by size, see
+    nearest_neighbors), smoothed distances, fuzzy union; a and b fitted to
+    min_dist and spread; n_epochs (default 500 up to 10,000 points, else
+    200) of SGD with negative_sample_rate repulsive samples per attractive
+    one, learning rate decaying linearly from learning_rate.
+
+    init: "spectral" (eigenvectors of the normalised graph Laplacian,
+    component by component; falls back to "pca" with a warning when the
+    eigen-solver does not converge), "pca", "random" (uniform in
+    [-10, 10]) or an array (n, n_components).
+
+    After fit: embedding_ (n, n_components) float32; graph_ the fuzzy graph
+    as COO triplets (rows, cols, vals) with graph_.to_scipy();
+    transform(X_new) places new points against the fitted ones.
+
+    Each epoch moves every point from the positions at the epoch's start,
+    with negative samples addressed by (random_state, epoch, edge), so a
+    seeded run is the same on any number of threads.
     """
 
     def __init__(self, n_neighbors=15, n_components=2, min_dist=0.1, spread=1.0, metric="euclidean",
@@ -91,171 +327,154 @@ class UMAP:
         self.negative_sample_rate, self.repulsion_strength = negative_sample_rate, repulsion_strength
         self.random_state, self.n_jobs, self.verbose = random_state, n_jobs, verbose
 
+    # -- checks
+
     def _check(self, n):
-        k = operator.index(self.n_neighbors)
+        k = _int_param(self.n_neighbors, "n_neighbors")
         if not 2 <= k < n:
             raise ValueError(f"UMAP: 'n_neighbors' must be in [2, n_points) = [2, {n}), got {k}")
-        if operator.index(self.n_components) < 1:
+        if _int_param(self.n_components, "n_components") < 1:
             raise ValueError(f"UMAP: 'n_components' must be >= 1, got {self.n_components}")
-        if not (self.spread > 0 and 0 <= self.min_dist <= self.spread):
-            raise ValueError(f"UMAP: need spread > 0 and 0 <= min_dist <= spread, got min_dist={self.min_dist}, "
-                             f"spread={self.spread}")
-        if self.n_epochs is not None and operator.index(self.n_epochs) < 1:
+        if not _positive(self.spread) or not (_real(self.min_dist) and 0 <= self.min_dist <= self.spread):
+            raise ValueError(f"UMAP: need spread > 0 and 0 <= min_dist <= spread, got min_dist={self.min_dist!r}, "
+                             f"spread={self.spread!r}")
+        if self.metric not in ("euclidean", "cosine"):
+            raise ValueError(f"UMAP: 'metric' must be 'euclidean' or 'cosine', got {self.metric!r}")
+        if self.n_epochs is not None and _int_param(self.n_epochs, "n_epochs") < 1:
             raise ValueError(f"UMAP: 'n_epochs' must be >= 1 or None, got {self.n_epochs}")
-        if not self.learning_rate > 0 or not self.negative_sample_rate >= 0 or not self.repulsion_strength >= 0:
-            raise ValueError("UMAP: 'learning_rate' must be > 0; 'negative_sample_rate' and "
-                             "'repulsion_strength' >= 0")
+        if not _positive(self.learning_rate):
+            raise ValueError(f"UMAP: 'learning_rate' must be > 0, got {self.learning_rate!r}")
+        for name in ("negative_sample_rate", "repulsion_strength"):
+            value = getattr(self, name)
+            if not (_real(value) and 0 <= value < math.inf):
+                raise ValueError(f"UMAP: '{name}' must be >= 0, got {value!r}")
+        if isinstance(self.init, str) and self.init not in ("spectral", "pca", "random"):
+            raise ValueError(f"UMAP: 'init' must be 'spectral', 'pca', 'random' or an array, got {self.init!r}")
         return k
 
-    def _fuzzy_graph(self, X, k):
-        n = len(X)
-        idx, dist = nearest_neighbors(X, k - 1, metric=self.metric)   # self is the first of k
-        rho, sigma = smooth_knn_dist(dist, k)
-        w = np.exp(-np.maximum(dist - rho[:, None], 0) / sigma[:, None])
-        rows, cols, vals = knn_coo(idx, w)
-        indptr, indices, v = csr_from_coo(rows, cols, vals, n)
-        # fuzzy union: w + w^T - w * w^T
-        rows_t = np.repeat(np.arange(n), np.diff(indptr))
-        key = rows_t * n + indices
-        key_t = indices * n + rows_t
-        pos = np.searchsorted(key, key_t)
-        pos = np.minimum(pos, len(key) - 1)
-        v_t = np.where(key[pos] == key_t, v[pos], 0.0)
-        union_rows = np.concatenate([rows_t, indices])
-        union_cols = np.concatenate([indices, rows_t])
-        # each unordered pair appears from both sides: weight once per direction
-        union_vals = np.concatenate([v - 0.5 * v * v_t, v - 0.5 * v * v_t])
-        return csr_from_coo(union_rows, union_cols, union_vals, n), (idx, dist, rho, sigma)
+    def _say(self, message):
+        if self.verbose:
+            print(f"UMAP: {message} ({time.perf_counter() - self._start:.1f}s)", file=sys.stderr, flush=True)
 
-    def _initial(self, X, graph, seed):
-        n, dim = len(X), operator.index(self.n_components)
-        if not isinstance(self.init, str):
-            y = np.array(self.init, dtype=np.float32)
-            if y.shape != (n, dim) or not np.all(np.isfinite(y)):
-                raise ValueError(f"UMAP: an array 'init' must be finite with shape ({n}, {dim})")
-            return np.ascontiguousarray(y)
-        if self.init == "random":
-            return ops.uniform((n, dim), seed=seed, stream="init", low=-10, high=10)
-        if self.init == "spectral":
-            y = _spectral(graph, dim, seed)
-            if y is not None:
-                return y
-            warnings.warn("UMAP: spectral initialisation did not converge; using PCA", RuntimeWarning)
-        elif self.init != "pca":
-            raise ValueError(f"UMAP: 'init' must be 'spectral', 'pca', 'random' or an array, got {self.init!r}")
-        centred = X.astype(np.float64) - X.mean(0)
-        _, _, vt = np.linalg.svd(centred, full_matrices=False)
-        y = centred @ vt[:dim].T
-        if y.shape[1] < dim:
-            y = np.hstack([y, np.zeros((n, dim - y.shape[1]))])
-        y = y / max(np.abs(y).max(), 1e-12) * 10
-        return np.ascontiguousarray(y, np.float32)
-
-    def _layout(self, head, tail, indptr, indices, weights, n_epochs, seed, label):
-        eps = np.full(len(weights), -1.0, np.float32)
-        keep = weights >= weights.max() / n_epochs
-        eps[keep] = (weights.max() / weights[keep]).astype(np.float32)
-        # edges too weak to be sampled even once are dropped
-        indptr, indices, eps = _filter(indptr, indices, eps, keep)
-        next_sample = eps.copy()
-        next_negative = eps / max(self.negative_sample_rate, 1)
-        start, chunk = time.perf_counter(), 10
-        for first in range(0, n_epochs, chunk):
-            steps = min(chunk, n_epochs - first)
-            _core.umap_optimize(head, tail, indptr, indices, eps, next_sample, next_negative, first, steps,
-                                n_epochs, self._a, self._b, float(self.repulsion_strength),
-                                float(self.learning_rate), float(self.negative_sample_rate), seed)
-            if self.verbose:
-                print(f"UMAP {label}: epoch {first + steps}/{n_epochs} ({time.perf_counter() - start:.1f}s)",
-                      file=sys.stderr)
-        return head
+    # -- fit
 
     def fit(self, X, y=None):
+        """Embed X (n, d); returns self (embedding_, graph_)."""
         X = as_points(X, min_points=3)
         n = len(X)
         k = self._check(n)
+        dim = int(self.n_components)
         seed = seed_from(self.random_state)
-        self._a, self._b = find_ab_params(self.spread, self.min_dist)
-        n_epochs = self.n_epochs or (500 if n <= 10000 else 200)
+        self._start = time.perf_counter()
+        self._a, self._b = find_ab_params(float(self.spread), float(self.min_dist))
+        n_epochs = int(self.n_epochs) if self.n_epochs is not None else (500 if n <= 10000 else 200)
         with threads(self.n_jobs):
-            (indptr, indices, weights), self._knn = self._fuzzy_graph(X, k)
-            emb = self._initial(X, (indptr, indices, weights), seed)
-            emb = _rescale(emb)
-            self._layout(emb, None, indptr, indices, weights.astype(np.float32), n_epochs, seed, "fit")
-        rows = np.repeat(np.arange(n), np.diff(indptr))
-        self.graph_ = (rows, indices, weights.astype(np.float32))
+            idx, dist = nearest_neighbors(X, k - 1, metric=self.metric, random_state=seed, verbose=self.verbose)
+            self._say(f"{k - 1} nearest neighbours")
+            graph = fuzzy_union(idx, memberships(dist, k), n)
+            self._say("fuzzy simplicial set")
+            emb = _rescale(self._initial(X, graph, dim, seed))
+            self._say(f"{self.init if isinstance(self.init, str) else 'given'} initialisation")
+            self._layout(emb, None, graph, n_epochs, float(self.learning_rate), seed, "fit")
+        indptr, indices, values = graph
+        self.graph_ = SparseGraph(_csr_rows(indptr), indices, values.astype(np.float32), (n, n))
         self.embedding_ = emb
         self._X = X
-        self._n_epochs = n_epochs
         return self
 
     def fit_transform(self, X, y=None):
+        """fit(X).embedding_"""
         return self.fit(X).embedding_
 
+    def _initial(self, X, graph, dim, seed):
+        n = len(X)
+        noise_offset = 2 ** 40   # the init stream past any spectral draws
+        if not isinstance(self.init, str):
+            y = np.array(self.init, dtype=np.float64)
+            if y.shape != (n, dim) or not np.all(np.isfinite(y)):
+                raise ValueError(f"UMAP: an array 'init' must be finite with shape ({n}, {dim}), got {y.shape}")
+            return y
+        if self.init == "random":
+            return ops.uniform((n, dim), seed=seed, stream="init", low=-10, high=10).astype(np.float64)
+        y = None
+        if self.init == "spectral":
+            y = spectral_layout(X, graph, dim, seed, self.metric)
+            if y is None:
+                warnings.warn("UMAP: the spectral initialisation did not converge; using init='pca'",
+                              RuntimeWarning, stacklevel=3)
+        if y is None:
+            y = pca_layout(X, dim)
+        noise = ops.normal((n, dim), seed=seed, stream="init", offset=noise_offset, std=_INIT_NOISE)
+        return y + noise
+
+    def _layout(self, head, tail, graph, n_epochs, learning_rate, seed, label):
+        """n_epochs of SGD on head (in place), in bounded C calls."""
+        indptr, indices, weights = graph
+        # edges too weak to be sampled once in n_epochs are dropped (umap-learn)
+        keep = weights >= weights.max() / n_epochs
+        rows = _csr_rows(indptr)[keep]
+        indptr = np.zeros_like(indptr)
+        np.cumsum(np.bincount(rows, minlength=len(indptr) - 1), out=indptr[1:])
+        indices = np.ascontiguousarray(indices[keep])
+        weights = weights[keep]
+        eps = np.ascontiguousarray(weights.max() / weights, np.float32)
+        rate = float(self.negative_sample_rate)
+        next_sample = eps.copy()
+        next_negative = eps / rate if rate > 0 else eps.copy()
+        per_call = int(max(1, min(n_epochs, _EPOCH_WORK_PER_CALL // max(len(eps) * (1 + rate), 1))))
+        for first in range(0, n_epochs, per_call):
+            steps = min(per_call, n_epochs - first)
+            _core.umap_optimize(head, tail, indptr, indices, eps, next_sample, next_negative, first, steps,
+                                n_epochs, self._a, self._b, float(self.repulsion_strength), learning_rate,
+                                rate, seed)
+            self._say(f"{label} epoch {first + steps}/{n_epochs}")
+        return head
+
+    # -- transform
+
     def transform(self, X):
-        """Embed new points against the fitted ones: fuzzy weights to their
-        nearest training points, start at the weighted mean of those points'
-        embeddings, then a short optimisation with the training embedding
-        fixed."""
+        """Place new points X (m, d) in the fitted embedding -> (m,
+        n_components): fuzzy memberships to their n_neighbors nearest
+        training points (umap-learn's transform: no local connectivity),
+        start at the membership-weighted mean of those points' embeddings,
+        then a short optimisation (100 epochs up to 10,000 new points, else
+        30; n_epochs // 3 if n_epochs was set) at a quarter of the learning
+        rate, with the training embedding fixed."""
         if not hasattr(self, "embedding_"):
             raise RuntimeError("UMAP: call fit before transform")
         X = as_points(X, min_points=1)
         if X.shape[1] != self._X.shape[1]:
             raise ValueError(f"UMAP: 'X' has {X.shape[1]} features, the fitted data had {self._X.shape[1]}")
-        k = operator.index(self.n_neighbors)
-        seed = seed_from(self.random_state) + 1
+        k = _int_param(self.n_neighbors, "n_neighbors")
+        m = len(X)
+        seed = (seed_from(self.random_state) * _LAYOUT_SEED + 1) % 2 ** 64   # not the fit's samples
+        self._start = time.perf_counter()
+        if self.n_epochs is None:
+            n_epochs = 100 if m <= 10000 else 30
+        else:
+            n_epochs = max(int(self.n_epochs) // 3, 1)
         with threads(self.n_jobs):
-            idx, dist = nearest_neighbors(self._X, k, metric=self.metric, queries=X)
-            rho, sigma = smooth_knn_dist(dist, k)
-            w = np.exp(-np.maximum(dist - rho[:, None], 0) / sigma[:, None])
-            norm = w / np.maximum(w.sum(1, keepdims=True), 1e-12)
-            head = np.ascontiguousarray(np.einsum("nk,nkd->nd", norm, self.embedding_[idx]), np.float32)
-            indptr = np.arange(0, len(X) * k + 1, k, dtype=np.int64)
-            epochs = max(self._n_epochs // 3, 30)
-            self._layout(head, self.embedding_, indptr, np.ascontiguousarray(idx.reshape(-1)),
-                         w.reshape(-1).astype(np.float32), epochs, seed, "transform")
+            idx, dist = nearest_neighbors(self._X, k, metric=self.metric, queries=X, verbose=self.verbose)
+            w = memberships(dist, k, local_connectivity=0).astype(np.float64)
+            share = w / np.maximum(w.sum(1, keepdims=True), 1e-300)
+            head = np.ascontiguousarray(np.einsum("nk,nkd->nd", share, self.embedding_[idx]), np.float32)
+            indptr = np.arange(0, m * k + 1, k, dtype=np.int64)
+            graph = (indptr, np.ascontiguousarray(idx.reshape(-1)), w.reshape(-1))
+            self._layout(head, self.embedding_, graph, n_epochs, float(self.learning_rate) / 4, seed, "transform")
         return head
 
 
-def _filter(indptr, indices, values, keep):
-    rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))[keep]
-    new_indptr = np.zeros_like(indptr)
-    np.add.at(new_indptr, rows + 1, 1)
-    return np.cumsum(new_indptr), np.ascontiguousarray(indices[keep]), np.ascontiguousarray(values[keep])
+def _int_param(value, name):
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"UMAP: '{name}' must be an int, got {value!r}") from None
 
 
-def _rescale(y):
-    """To the range [0, 10] per axis, as umap-learn does before the layout."""
-    y = y.astype(np.float64)
-    span = y.max(0) - y.min(0)
-    y = 10 * (y - y.min(0)) / np.where(span > 0, span, 1)
-    return np.ascontiguousarray(y, np.float32)
+def _real(value):
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+        and math.isfinite(value)
 
 
-def _spectral(graph, dim, seed, n_iter=300):
-    """Leading non-trivial eigenvectors of D^-1/2 W D^-1/2 by subspace
-    iteration on (I + that) / 2, whose spectrum is in [0, 1]."""
-    indptr, indices, w = graph
-    n = len(indptr) - 1
-    degree = np.bincount(np.repeat(np.arange(n), np.diff(indptr)), weights=w, minlength=n)
-    if np.any(degree <= 0):
-        return None
-    inv_sqrt = 1 / np.sqrt(degree)
-    rows = np.repeat(np.arange(n), np.diff(indptr))
-    vals = w * inv_sqrt[rows] * inv_sqrt[indices]
-
-    def matmul(V):
-        out = np.zeros_like(V)
-        for c in range(V.shape[1]):
-            out[:, c] = np.bincount(rows, weights=vals * V[indices, c], minlength=n)
-        return 0.5 * (V + out)
-
-    trivial = np.sqrt(degree) / np.linalg.norm(np.sqrt(degree))
-    V = ops.normal((n, dim), seed=seed, stream="init").astype(np.float64)
-    for _ in range(n_iter):
-        V -= np.outer(trivial, trivial @ V)
-        V, _ = np.linalg.qr(matmul(V))
-    if not np.all(np.isfinite(V)):
-        return None
-    V *= np.sign(V[np.abs(V).argmax(0), np.arange(dim)])
-    return np.ascontiguousarray(V, np.float32)
+def _positive(value):
+    return _real(value) and value > 0

@@ -1,0 +1,157 @@
+/* test_umap.c - smooth kNN calibration, the layout's x^b and coefficients
+ * (vector and portable paths alike), sparse products, and layout epochs
+ * that do not depend on the thread count or on how they are split into
+ * calls. */
+#include "../gm.h"
+#include "check.h"
+
+#include <string.h>
+
+static void test_smooth_knn(void)
+{
+    enum { N = 3, M = 6 };
+    float d[N * M] = {0.0f, 0.0f, 0.5f, 1.0f, 1.5f, 2.0f,     /* two duplicates */
+                      1.0f, 1.1f, 1.3f, 2.0f, 2.2f, 3.0f,
+                      0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};    /* all identical */
+    float w[N * M], rho[N], sigma[N];
+    float target = (float)log2(M + 1.0);
+    CHECK(gm_umap_smooth_knn(w, rho, sigma, d, N, M, target, 64, 1) == GM_OK);
+    CHECK(rho[0] == 0.5f && rho[1] == 1.0f && rho[2] == 0.0f);
+    double s = 0;
+    for (int j = 0; j < M; j++)
+        s += w[M + j];
+    CHECK_CLOSE(s, target, 1e-4, 0);
+    /* at or below rho: full membership; row 0 has three such, more than
+     * the target, so its sigma sits at the floor (1e-3 of its mean) */
+    CHECK(w[0] == 1.0f && w[1] == 1.0f && w[2] == 1.0f && w[M] == 1.0f);
+    CHECK_CLOSE(sigma[0], 1e-3 * 5.0 / (M + 1), 1e-9, 1e-6);
+    for (int j = 0; j < M; j++)
+        CHECK(w[2 * M + j] == 1.0f);
+    /* an all-zero row floors at 1e-3 of the mean over all rows */
+    CHECK_CLOSE(sigma[2], 1e-3 * (5.0 + 10.6) / (N * (M + 1)), 1e-9, 1e-5);
+    CHECK(gm_umap_smooth_knn(w, rho, sigma, d, N, M, target, 64, 0) == GM_OK);
+    CHECK(rho[0] == 0.0f && w[0] == 1.0f && w[2] < 1.0f);
+    d[4] = -1.0f;
+    CHECK(gm_umap_smooth_knn(w, rho, sigma, d, N, M, target, 64, 1) == GM_ERR_NONFINITE);
+    d[4] = NAN;
+    CHECK(gm_umap_smooth_knn(w, rho, sigma, d, N, M, target, 64, 1) == GM_ERR_NONFINITE);
+    CHECK(gm_umap_smooth_knn(w, rho, sigma, d, N, M, 0.0f, 64, 1) == GM_ERR_ARG);
+}
+
+static void test_pow_and_coefficients(void)
+{
+    enum { N = 203 };   /* lanes and a tail */
+    float x[N], native[N], portable[N], c_native[N], c_portable[N];
+    uint8_t attract[N];
+    for (int i = 0; i < N; i++) {
+        x[i] = i == 7 ? 0.0f : (float)pow(10.0, -6 + 10.0 * i / N);
+        attract[i] = (uint8_t)(i % 3 == 0);
+    }
+    gm_umap_pow(native, x, N, 0.8950f);
+    gm_umap_coefficients(c_native, x, attract, N, 1.577f, 0.895f, 2.0f, 1.0f);
+    gm_cpu_set_allowed(0);
+    gm_umap_pow(portable, x, N, 0.8950f);
+    gm_umap_coefficients(c_portable, x, attract, N, 1.577f, 0.895f, 2.0f, 1.0f);
+    gm_cpu_set_allowed(~0u);
+    CHECK(memcmp(native, portable, sizeof native) == 0);
+    CHECK(memcmp(c_native, c_portable, sizeof c_native) == 0);
+    int close = 1;
+    for (int i = 0; i < N; i++) {
+        if (i == 7)
+            continue;
+        double pb = pow((double)x[i], (double)0.895f), a = 1.577f, b = 0.895f;
+        double want = attract[i] ? 2 * -2 * a * b * pb / x[i] / (a * pb + 1)
+                                 : 2 * b / ((0.001 + x[i]) * (a * pb + 1));
+        close &= fabs(native[i] - pb) <= 1e-5 * pb && fabs(c_native[i] - want) <= 1e-5 * fabs(want);
+    }
+    CHECK(close);
+    CHECK(c_native[7] == 0.0f);           /* coincident points: no force */
+}
+
+static void test_csr_matmul(void)
+{
+    int64_t indptr[4] = {0, 2, 2, 3}, indices[3] = {2, 0, 1};
+    double values[3] = {2, -1, 4}, x[3 * 2] = {1, 2, 3, 4, 5, 6}, out[3 * 2];
+    CHECK(gm_csr_matmul_f64(out, indptr, indices, values, 3, 3, x, 2) == GM_OK);
+    CHECK(out[0] == 2 * 5 - 1 && out[1] == 2 * 6 - 2 && out[2] == 0 && out[3] == 0 && out[4] == 12 && out[5] == 16);
+    indices[1] = 3;
+    CHECK(gm_csr_matmul_f64(out, indptr, indices, values, 3, 3, x, 2) == GM_ERR_ARG);
+}
+
+enum { P = 400, K = 6 };
+
+/* A symmetric ring-like graph with uneven sampling rates. */
+static void ring(int64_t *indptr, int64_t *indices, float *eps)
+{
+    for (int i = 0; i <= P; i++)
+        indptr[i] = (int64_t)i * K;
+    for (int i = 0; i < P; i++)
+        for (int t = 0; t < K; t++) {
+            int step = t / 2 + 1, j = t % 2 ? (i + step) % P : (i + P - step) % P;
+            indices[i * K + t] = j;
+            eps[i * K + t] = (float)step;   /* same for (i, j) and (j, i) */
+        }
+}
+
+static void run_layout(float *y, int threads, int per_call)
+{
+    static int64_t indptr[P + 1], indices[P * K];
+    static float eps[P * K], next_s[P * K], next_n[P * K];
+    ring(indptr, indices, eps);
+    for (int e = 0; e < P * K; e++)
+        next_s[e] = eps[e], next_n[e] = eps[e] / 5;
+    check_fill(y, 2 * P, 12);
+    for (int i = 0; i < 2 * P; i++)
+        y[i] *= 10;
+    gm_umap_graph g = {P, P, indptr, indices, eps};
+    gm_set_num_threads(threads);
+    for (int first = 0; first < 60; first += per_call)
+        CHECK(gm_umap_optimize(y, NULL, &g, next_s, next_n, 2, first, per_call, 60, 1.577f, 0.895f, 1.0f, 1.0f,
+                               5.0f, 9) == GM_OK);
+    gm_set_num_threads(0);
+}
+
+static void test_layout_is_deterministic(void)
+{
+    static float y1[2 * P], y2[2 * P], y3[2 * P];
+    run_layout(y1, 1, 60);
+    run_layout(y2, 2, 60);
+    run_layout(y3, 2, 6);   /* the same 60 epochs in ten calls */
+    CHECK(memcmp(y1, y2, sizeof y1) == 0);
+    CHECK(memcmp(y1, y3, sizeof y1) == 0);
+    int finite = 1;
+    for (int i = 0; i < 2 * P; i++)
+        finite &= isfinite(y1[i]) != 0;
+    CHECK(finite);
+    /* neighbours on the ring end up closer than random pairs */
+    double near = 0, far = 0;
+    for (int i = 0; i < P; i++) {
+        int j = (i + 1) % P, r = (i + P / 2) % P;
+        near += hypot(y1[2 * i] - y1[2 * j], y1[2 * i + 1] - y1[2 * j + 1]);
+        far += hypot(y1[2 * i] - y1[2 * r], y1[2 * i + 1] - y1[2 * r + 1]);
+    }
+    CHECK(near < 0.2 * far);
+}
+
+static void test_layout_arguments(void)
+{
+    static int64_t indptr[P + 1], indices[P * K];
+    static float eps[P * K], ns[P * K], nn[P * K], y[2 * P], tail[2];
+    ring(indptr, indices, eps);
+    gm_umap_graph g = {P, P, indptr, indices, eps};
+    CHECK(gm_umap_optimize(y, NULL, &g, ns, nn, 2, 0, 1, 1, 0.0f, 0.9f, 1, 1, 5, 0) == GM_ERR_ARG);  /* a = 0 */
+    gm_umap_graph one_tail = {P, 1, indptr, indices, eps};
+    CHECK(gm_umap_optimize(y, tail, &one_tail, ns, nn, 2, 0, 1, 1, 1.5f, 0.9f, 1, 1, 5, 0) == GM_ERR_ARG);
+    eps[3] = 0;
+    CHECK(gm_umap_optimize(y, NULL, &g, ns, nn, 2, 0, 1, 1, 1.5f, 0.9f, 1, 1, 5, 0) == GM_ERR_ARG);
+}
+
+int main(void)
+{
+    RUN(test_smooth_knn);
+    RUN(test_pow_and_coefficients);
+    RUN(test_csr_matmul);
+    RUN(test_layout_is_deterministic);
+    RUN(test_layout_arguments);
+    return check_summary();
+}
