@@ -28,22 +28,14 @@ static inline float dist2(const float *u, const float *v, ptrdiff_t dim)
     return s;
 }
 
-/* The negative samples of one edge in one epoch: Philox values
- * first .. first + count - 1 of (seed, GM_UMAP_STREAM), four per block as
- * gm_rng_u32_at addresses them (first is a multiple of 4), mapped to
- * [0, n). */
+/* The negative samples of one edge in one epoch: Philox positions
+ * first .. first + count - 1 of (seed, GM_UMAP_STREAM), mapped to [0, n). */
 static void negative_samples(int64_t *out, int count, uint64_t seed, uint64_t first, ptrdiff_t n)
 {
-    const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
-    for (int s = 0; s < count; s += 4) {
-        uint64_t block = (first + (uint64_t)s) >> 2;
-        const uint32_t counter[4] = {(uint32_t)block, (uint32_t)(block >> 32), (uint32_t)GM_UMAP_STREAM,
-                                     (uint32_t)((uint64_t)GM_UMAP_STREAM >> 32)};
-        uint32_t v[4];
-        gm_philox4x32_10(key, counter, v);
-        for (int l = 0; l < 4 && s + l < count; l++)
-            out[s + l] = (int64_t)(((uint64_t)v[l] * (uint64_t)n) >> 32);
-    }
+    uint32_t v[UMAP_MAX_NEGATIVES];
+    gm_rng_u32_span(v, (size_t)count, seed, GM_UMAP_STREAM, first);
+    for (int s = 0; s < count; s++)
+        out[s] = (int64_t)(((uint64_t)v[s] * (uint64_t)n) >> 32);
 }
 
 typedef struct {

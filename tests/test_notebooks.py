@@ -1,5 +1,7 @@
 """Every lab notebook runs top to bottom in quick mode (GENMODELS_QUICK=1)."""
+import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,7 +46,15 @@ def test_notebook_runs_in_quick_mode(path, tmp_path, monkeypatch):
     monkeypatch.setenv("GENMODELS_QUICK", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")])))
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    # a kernel spec for this very interpreter, whatever "python3" means elsewhere
+    spec = tmp_path / "jupyter" / "kernels" / "genmodels-test"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "genmodels test", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="genmodels-test",
+                                     resources={"metadata": {"path": str(tmp_path)}})
     client.execute()       # raises CellExecutionError on the first failing cell
     errors = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
               if out.output_type == "error"]

@@ -1,9 +1,19 @@
-"""Random numbers from the counter-based Philox generator.
+"""Random numbers from the counter-based Philox4x32-10 generator, and a
+fast NaN/Inf check.
 
-A value is a pure function of (seed, stream, position): fills are the same
-whatever the thread count, and a fill of n values at `offset` is followed
-seamlessly by the fill at `offset + n`. Named streams keep the users of one
-seed apart.
+A value is a pure function of its address (seed, stream, position), where
+position i of a stream is its i-th 32-bit value. Element i of every fill
+uses position offset + i and nothing else, so
+
+* a fill of n values uses positions offset .. offset+n-1 and the next fill
+  on the stream should start at offset + n;
+* fill(n) at offset o equals fill(k) at o followed by fill(n-k) at o + k;
+* results are identical whatever the thread count.
+
+(Permutations are the exception: see `permutation`.) Named streams
+(``STREAMS``) keep the users of one seed apart; pass a name or an int as
+`stream`. Normal values come from inverting the normal CDF at
+(u + 0.5) / 2^32 (one 32-bit value each, accurate to float precision).
 """
 import math
 import operator
@@ -19,88 +29,138 @@ STREAMS = {"init": 1, "shuffle": 2, "reparam": 3, "dropout": 4, "negative_sampli
            "binarize": 6, "noise": 7, "layout": 8}
 
 
+def _uint64(value, name, func):
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{func}: '{name}' must be an int, got bool")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{func}: '{name}' must be an int, got {type(value).__name__}") from None
+    if not 0 <= value < 2**64:
+        raise ValueError(f"{func}: '{name}' must be in [0, 2**64), got {value}")
+    return value
+
+
 def _address(seed, stream, offset, func):
-    values = []
-    for name, value in (("seed", seed), ("stream", stream), ("offset", offset)):
-        if name == "stream" and isinstance(value, str):
-            if value not in STREAMS:
-                raise ValueError(f"{func}: unknown stream {value!r}; named streams: {sorted(STREAMS)}")
-            value = STREAMS[value]
-        try:
-            value = operator.index(value)
-        except TypeError:
-            raise TypeError(f"{func}: '{name}' must be an int, got {type(value).__name__}") from None
-        if not 0 <= value < 2**64:
-            raise ValueError(f"{func}: '{name}' must be in [0, 2**64), got {value}")
-        values.append(value)
-    return values
+    """(seed, stream, offset) as ints; `stream` may be a name from STREAMS."""
+    if isinstance(stream, str):
+        if stream not in STREAMS:
+            raise ValueError(f"{func}: unknown stream {stream!r}; named streams: {sorted(STREAMS)}")
+        stream = STREAMS[stream]
+    return _uint64(seed, "seed", func), _uint64(stream, "stream", func), _uint64(offset, "offset", func)
 
 
 def _shape(shape, func):
-    shape = (shape,) if np.isscalar(shape) else tuple(shape)
+    if isinstance(shape, (bool, np.bool_)):
+        raise TypeError(f"{func}: 'shape' must be an int or a tuple of ints, got bool")
     try:
-        shape = tuple(operator.index(s) for s in shape)
+        shape = (operator.index(shape),)
     except TypeError:
-        raise TypeError(f"{func}: 'shape' must be a tuple of ints, got {shape!r}") from None
+        try:
+            shape = tuple(operator.index(s) for s in shape)
+        except TypeError:
+            raise TypeError(f"{func}: 'shape' must be an int or a tuple of ints, got {shape!r}") from None
     if any(s < 0 for s in shape):
         raise ValueError(f"{func}: 'shape' must not be negative, got {shape}")
     return shape
 
 
 def _output(shape, out, func):
-    if shape is None and out is None:
-        raise ValueError(f"{func}: pass 'shape' or 'out'")
-    if out is not None and shape is None:
-        shape = out.shape
+    """`out` checked against `shape`, or a fresh float32 array of `shape`."""
+    if shape is None:
+        if out is None:
+            raise ValueError(f"{func}: pass 'shape' or 'out'")
+        shape = getattr(out, "shape", ())
     return out_f32(out, _shape(shape, func), func)
 
 
+def _real(value, name, func):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{func}: '{name}' must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{func}: '{name}' must be finite, got {value}")
+    return value
+
+
 def uniform(shape=None, *, seed, stream=0, offset=0, low=0.0, high=1.0, out=None):
-    """Uniform float32 values in [low, high)."""
+    """Uniform float32 values in [low, high).
+
+    shape: int or tuple (or None when `out` is given). out: float32 array of
+    that shape to fill, or None for a fresh one. Element i is
+    low + (high - low) * u_i, with u_i = (u32 >> 8) / 2^24 from position
+    offset + i, kept below high. Returns the filled array.
+    """
     func = "uniform"
     seed, stream, offset = _address(seed, stream, offset, func)
-    if not (math.isfinite(low) and math.isfinite(high) and low <= high):
-        raise ValueError(f"{func}: need finite low <= high, got low={low}, high={high}")
+    low, high = _real(low, "low", func), _real(high, "high", func)
+    if not low <= high:
+        raise ValueError(f"{func}: need low <= high, got low={low}, high={high}")
     out = _output(shape, out, func)
-    _core.uniform(out, seed, stream, offset, float(low), float(high))
+    _core.uniform(out, seed, stream, offset, low, high)
     return out
 
 
 def normal(shape=None, *, seed, stream=0, offset=0, mean=0.0, std=1.0, out=None):
-    """Normal float32 values N(mean, std^2) (Box-Muller: position p uses the
-    32-bit values 2p and 2p+1 of the stream)."""
+    """Normal float32 values from N(mean, std^2).
+
+    shape / out as in `uniform`. Element i is mean + std * Phi^-1((u32 + 0.5)
+    / 2^32) of position offset + i alone (one position per value, so a fill
+    of n values advances the offset by n); |z| <= 6.34. std >= 0.
+    Returns the filled array.
+    """
     func = "normal"
     seed, stream, offset = _address(seed, stream, offset, func)
-    if not (math.isfinite(mean) and math.isfinite(std) and std >= 0):
-        raise ValueError(f"{func}: need finite mean and std >= 0, got mean={mean}, std={std}")
+    mean, std = _real(mean, "mean", func), _real(std, "std", func)
+    if not std >= 0:
+        raise ValueError(f"{func}: 'std' must be >= 0, got {std}")
     out = _output(shape, out, func)
-    _core.normal(out, seed, stream, offset, float(mean), float(std))
+    _core.normal(out, seed, stream, offset, mean, std)
     return out
 
 
 def bernoulli(p, shape=None, *, seed, stream=0, offset=0, out=None):
-    """0/1 float32 values, 1 with probability p: a scalar (then give `shape`
-    or `out`) or an array of per-element probabilities in [0, 1]."""
+    """0/1 float32 values, 1 with probability p.
+
+    p: a probability in [0, 1] (then give `shape` or `out`), or an
+    array-like of per-element probabilities (the result has its shape).
+    Element i is 1 iff u32 < p_i * 2^32 at position offset + i, so p = 0 and
+    p = 1 are exact and a scalar p gives the same draws as an array of p.
+    Returns the filled array.
+    """
     func = "bernoulli"
     seed, stream, offset = _address(seed, stream, offset, func)
-    if np.ndim(p) == 0:
-        p_scalar = float(p)
+    if np.ndim(p) == 0 and not isinstance(p, np.ndarray):
+        p_scalar = _real(p, "p", func)
         if not 0.0 <= p_scalar <= 1.0:
             raise ValueError(f"{func}: 'p' must be in [0, 1], got {p_scalar}")
         out = _output(shape, out, func)
         _core.bernoulli(out, None, p_scalar, seed, stream, offset)
-    else:
-        p = as_f32(p, func, "p")
-        out = out_f32(out, p.shape, func)
-        _core.bernoulli(out, p, 0.0, seed, stream, offset)
+        return out
+    p = as_f32(p, func, "p")
+    if shape is not None and _shape(shape, func) != p.shape:
+        raise ValueError(f"{func}: 'shape' {_shape(shape, func)} differs from the shape of 'p' {p.shape}")
+    out = out_f32(out, p.shape, func)
+    _core.bernoulli(out, p, 0.0, seed, stream, offset)
     return out
 
 
 def permutation(n, *, seed, stream=0, offset=0):
-    """A uniformly random permutation of range(n) as int64."""
+    """A uniformly random permutation of range(n) as an int64 array (n,).
+
+    Fisher-Yates from the top; each of the n - 1 swaps takes one 64-bit draw
+    (two 32-bit positions), so `offset` counts draws: shuffle epoch e of n
+    items at offset e * n, on a stream used for nothing else ("shuffle").
+    offset + n must be <= 2**63.
+    """
     func = "permutation"
     seed, stream, offset = _address(seed, stream, offset, func)
-    n = operator.index(n)
+    if isinstance(n, (bool, np.bool_)):
+        raise TypeError(f"{func}: 'n' must be an int, got bool")
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"{func}: 'n' must be an int, got {type(n).__name__}") from None
     if n < 0:
         raise ValueError(f"{func}: 'n' must be >= 0, got {n}")
     out = np.empty(n, np.int64)
@@ -109,5 +169,17 @@ def permutation(n, *, seed, stream=0, offset=0):
 
 
 def all_finite(x):
-    """True if no element of float32 array x is NaN or Inf."""
-    return _core.all_finite(as_f32(x, "all_finite", "x"))
+    """True if no element of `x` is NaN or +-Inf.
+
+    float32 arrays are scanned in C without a copy when C-contiguous (the
+    training loop's guard); other float dtypes are checked in their own
+    precision; integer and bool arrays are always finite.
+    """
+    arr = np.asarray(x)
+    if arr.dtype == np.float32:
+        return _core.all_finite(np.ascontiguousarray(arr))
+    if arr.dtype.kind in "fc":
+        return bool(np.isfinite(arr).all())
+    if arr.dtype.kind in "biu":
+        return True
+    raise TypeError(f"all_finite: 'x' must be an array of numbers, got dtype {arr.dtype}")
