@@ -43,7 +43,7 @@ typedef struct {
     const float *others;    /* the tails' positions at the start of the epoch */
     float *next_sample, *next_negative;
     ptrdiff_t dim;
-    float a, b, gamma, alpha, rate, pull;
+    float a, b, gamma, alpha, rate;
     int fitting;
     uint64_t seed, nnz;
 } epoch_args;
@@ -61,7 +61,7 @@ typedef struct {
 static void flush_jobs(step_jobs *jobs, float *yi, const float *start_i, const epoch_args *p)
 {
     ptrdiff_t dim = p->dim;
-    gm_umap_coefficients(jobs->coeff, jobs->d2, jobs->attract, jobs->count, p->a, p->b, p->pull, p->gamma);
+    gm_umap_coefficients(jobs->coeff, jobs->d2, jobs->attract, jobs->count, p->a, p->b, p->gamma);
     for (int s = 0; s < jobs->count; s++) {
         float coeff = jobs->coeff[s];
         if (coeff == 0.0f)   /* coincident points: no step (umap-learn) */
@@ -143,7 +143,7 @@ gm_status gm_umap_optimize(float *head, const float *tail,
     if (!start)
         return GM_ERR_NOMEM;
     epoch_args p = {g, fitting ? start : tail, next_sample, next_negative, dim, a, b, gamma, 0.0f,
-                    negative_sample_rate, fitting ? 2.0f : 1.0f, fitting, seed, (uint64_t)nnz};
+                    negative_sample_rate, fitting, seed, (uint64_t)nnz};
     for (int epoch = first_epoch; epoch < first_epoch + n_epochs; epoch++) {
         p.alpha = initial_alpha * (1.0f - (float)epoch / (float)total_epochs);
         memcpy(start, head, sizeof(float) * (size_t)(n * dim));

@@ -61,9 +61,11 @@ typedef struct {
  * An edge due in an epoch pulls its head towards its tail and pushes it
  * away from floor((epoch - next_negative) * rate / epochs_per_sample)
  * random points (at most 256), each gradient coordinate clipped to [-4, 4]
- * as in umap-learn. When fitting, umap-learn also moves the tail of each
- * edge by the opposite pull; here the reverse edge, due in the same epochs,
- * gives its head that pull, so each head takes its edges' pulls twice.
+ * as in umap-learn. umap-learn's sampled edge also pulls its tail, one
+ * step after another; summed Jacobi steps overshoot with that doubled
+ * pull, and pulling each end once (the reverse edge, due in the same
+ * epochs, moves the tail) matches umap-learn's trustworthiness and kNN
+ * accuracy on Fashion-MNIST (10k and 70k points).
  *
  * Deterministic in parallel (Jacobi style): every head moves by the sum of
  * its edges' steps computed from the positions at the start of the epoch,
@@ -78,11 +80,11 @@ gm_status gm_umap_optimize(float *head, const float *tail,
                            float negative_sample_rate, uint64_t seed);
 
 /* coeff (n) from squared distances d2 (n): where attract[i], the
- * attraction pull * -2ab d2^(b-1) / (1 + a d2^b), else the repulsion
+ * attraction -2ab d2^(b-1) / (1 + a d2^b), else the repulsion
  * 2 gamma b / ((0.001 + d2)(1 + a d2^b)); 0 where d2 <= 0
  * (umap_forces.c). */
 void gm_umap_coefficients(float *coeff, const float *d2, const uint8_t *attract,
-                          ptrdiff_t n, float a, float b, float pull, float gamma);
+                          ptrdiff_t n, float a, float b, float gamma);
 
 /* out (n) = x (n) ^ b as the layout computes it (x below 1e-30 counts as
  * 1e-30): a float polynomial without libm, within about 1e-6 relative,

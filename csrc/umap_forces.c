@@ -51,13 +51,13 @@ static inline float pow_portable(float x, float b)
     return p * scale;
 }
 
-/* One coefficient: 0 unless d2 > 0; attraction pull * -2ab d2^(b-1) /
+/* One coefficient: 0 unless d2 > 0; attraction -2ab d2^(b-1) /
  * (1 + a d2^b), repulsion 2 gamma b / ((0.001 + d2)(1 + a d2^b)). */
-static inline float coefficient_portable(float d2, uint8_t attract, float a, float b, float pull, float gamma)
+static inline float coefficient_portable(float d2, uint8_t attract, float a, float b, float gamma)
 {
     float pb = pow_portable(d2, b);
     float denominator = a * pb + 1.0f;
-    float pull_coeff = (pull * -2.0f * a * b) * (pb / (d2 > 0 ? d2 : 1.0f)) / denominator;
+    float pull_coeff = (-2.0f * a * b) * (pb / (d2 > 0 ? d2 : 1.0f)) / denominator;
     float push_coeff = (2.0f * gamma * b) / ((0.001f + d2) * denominator);
     return d2 > 0 ? (attract ? pull_coeff : push_coeff) : 0.0f;
 }
@@ -99,10 +99,10 @@ static inline __m256 pow_avx2(__m256 x, __m256 b)
 
 __attribute__((target("avx2")))
 static void coefficients_avx2(float *coeff, const float *d2, const uint8_t *attract, ptrdiff_t n, float a,
-                              float b, float pull, float gamma)
+                              float b, float gamma)
 {
     __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b), zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
-    __m256 pull_scale = _mm256_set1_ps(pull * -2.0f * a * b), push_scale = _mm256_set1_ps(2.0f * gamma * b);
+    __m256 pull_scale = _mm256_set1_ps(-2.0f * a * b), push_scale = _mm256_set1_ps(2.0f * gamma * b);
     ptrdiff_t i = 0;
     for (; i + 8 <= n; i += 8) {
         __m256 x = _mm256_loadu_ps(d2 + i);
@@ -119,7 +119,7 @@ static void coefficients_avx2(float *coeff, const float *d2, const uint8_t *attr
         _mm256_storeu_ps(coeff + i, _mm256_and_ps(c, positive));
     }
     for (; i < n; i++)
-        coeff[i] = coefficient_portable(d2[i], attract[i], a, b, pull, gamma);
+        coeff[i] = coefficient_portable(d2[i], attract[i], a, b, gamma);
 }
 
 __attribute__((target("avx2")))
@@ -143,16 +143,16 @@ static int use_avx2(void)
 }
 
 void gm_umap_coefficients(float *coeff, const float *d2, const uint8_t *attract, ptrdiff_t n, float a, float b,
-                          float pull, float gamma)
+                          float gamma)
 {
 #ifdef __x86_64__
     if (use_avx2()) {
-        coefficients_avx2(coeff, d2, attract, n, a, b, pull, gamma);
+        coefficients_avx2(coeff, d2, attract, n, a, b, gamma);
         return;
     }
 #endif
     for (ptrdiff_t i = 0; i < n; i++)
-        coeff[i] = coefficient_portable(d2[i], attract[i], a, b, pull, gamma);
+        coeff[i] = coefficient_portable(d2[i], attract[i], a, b, gamma);
 }
 
 void gm_umap_pow(float *out, const float *x, ptrdiff_t n, float b)
