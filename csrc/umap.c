@@ -28,16 +28,6 @@ static inline float dist2(const float *u, const float *v, ptrdiff_t dim)
     return s;
 }
 
-/* The negative samples of one edge in one epoch: Philox positions
- * first .. first + count - 1 of (seed, GM_UMAP_STREAM), mapped to [0, n). */
-static void negative_samples(int64_t *out, int count, uint64_t seed, uint64_t first, ptrdiff_t n)
-{
-    uint32_t v[UMAP_MAX_NEGATIVES];
-    gm_rng_u32_span(v, (size_t)count, seed, GM_UMAP_STREAM, first);
-    for (int s = 0; s < count; s++)
-        out[s] = (int64_t)(((uint64_t)v[s] * (uint64_t)n) >> 32);
-}
-
 typedef struct {
     const gm_umap_graph *g;
     const float *others;    /* the tails' positions at the start of the epoch */
@@ -84,12 +74,16 @@ static inline void add_job(step_jobs *jobs, float *yi, const float *start_i, int
     jobs->d2[s] = dist2(start_i, p->others + other * p->dim, p->dim);
 }
 
-/* Moves head i (yi, in place) by its due edges in `epoch`. */
+/* Moves head i (yi, in place) by its due edges in `epoch`: their pulls,
+ * then their negative samples. Head i draws its samples from Philox
+ * positions (epoch * nnz + indptr[i]) * 256 on of (seed, GM_UMAP_STREAM),
+ * one span for all its edges (at most 256 samples each, so heads and
+ * epochs never share a position). */
 static void move_head(float *yi, const float *start_i, ptrdiff_t i, int epoch, const epoch_args *p,
                       step_jobs *jobs)
 {
     const gm_umap_graph *g = p->g;
-    int64_t negatives[UMAP_MAX_NEGATIVES];
+    int64_t n_negative = 0;
     for (int64_t e = g->indptr[i]; e < g->indptr[i + 1]; e++) {
         if (p->next_sample[e] > (float)epoch)
             continue;
@@ -102,11 +96,18 @@ static void move_head(float *yi, const float *start_i, ptrdiff_t i, int epoch, c
         int n_neg = (int)(((float)epoch - p->next_negative[e]) / per_negative);
         n_neg = n_neg < 0 ? 0 : (n_neg > UMAP_MAX_NEGATIVES ? UMAP_MAX_NEGATIVES : n_neg);
         p->next_negative[e] += (float)n_neg * per_negative;
-        negative_samples(negatives, n_neg, p->seed, ((uint64_t)epoch * p->nnz + (uint64_t)e) * UMAP_MAX_NEGATIVES,
-                         g->n_tails);
-        for (int s = 0; s < n_neg; s++)
-            if (!(p->fitting && negatives[s] == i))
-                add_job(jobs, yi, start_i, negatives[s], 0, p);
+        n_negative += n_neg;
+    }
+    uint64_t position = ((uint64_t)epoch * p->nnz + (uint64_t)g->indptr[i]) * UMAP_MAX_NEGATIVES;
+    uint32_t draws[UMAP_JOBS];
+    for (int64_t done = 0; done < n_negative; done += UMAP_JOBS) {
+        int count = n_negative - done < UMAP_JOBS ? (int)(n_negative - done) : UMAP_JOBS;
+        gm_rng_u32_span(draws, (size_t)count, p->seed, GM_UMAP_STREAM, position + (uint64_t)done);
+        for (int s = 0; s < count; s++) {
+            int64_t k = (int64_t)(((uint64_t)draws[s] * (uint64_t)g->n_tails) >> 32);
+            if (!(p->fitting && k == i))
+                add_job(jobs, yi, start_i, k, 0, p);
+        }
     }
     flush_jobs(jobs, yi, start_i, p);
 }

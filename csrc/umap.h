@@ -33,13 +33,15 @@ gm_status gm_umap_smooth_knn(float *weights, float *rho, float *sigma,
 
 /* ---- spectral initialisation ---------------------------------------- */
 
-/* out (n_rows, cols) = A @ x for the CSR matrix A (indptr (n_rows + 1),
- * indices (nnz) in [0, n_cols), values (nnz)) and x (n_cols, cols), in
- * double precision; rows in parallel, each summed in its stored order. */
-gm_status gm_csr_matmul_f64(double *out, const int64_t *indptr,
-                            const int64_t *indices, const double *values,
-                            ptrdiff_t n_rows, ptrdiff_t n_cols,
-                            const double *x, ptrdiff_t cols);
+/* One step of a Chebyshev filter on the square CSR matrix A (n, n):
+ * out (n, cols) = scale * (A @ y1 - shift * y1) - y0, y0 (n, cols) or
+ * NULL for 0 (so scale 1, shift 0, y0 NULL is the product A @ y1), in
+ * double precision. out must not overlap y1 or y0. */
+gm_status gm_csr_chebyshev_step(double *out, const int64_t *indptr,
+                                const int64_t *indices, const double *values,
+                                ptrdiff_t n, const double *y1,
+                                const double *y0, ptrdiff_t cols,
+                                double scale, double shift);
 
 /* ---- layout ----------------------------------------------------------- */
 
@@ -69,8 +71,8 @@ typedef struct {
  *
  * Deterministic in parallel (Jacobi style): every head moves by the sum of
  * its edges' steps computed from the positions at the start of the epoch,
- * negative samples come from Philox(seed, GM_UMAP_STREAM, (epoch * nnz +
- * edge) * 256 + sample), and heads are independent, so the result is the
+ * and draws its negative samples from Philox(seed, GM_UMAP_STREAM)
+ * positions (epoch * nnz + indptr[head]) * 256 on, so the result is the
  * same for any thread count. */
 gm_status gm_umap_optimize(float *head, const float *tail,
                            const gm_umap_graph *graph, float *next_sample,

@@ -109,18 +109,24 @@ def dense_of(indptr, indices, vals, n):
     return A
 
 
-def test_csr_matmul(rng):
-    indptr = np.array([0, 2, 2, 5], np.int64)
-    indices = np.array([1, 3, 0, 1, 2], np.int64)
-    vals = rng.standard_normal(5)
-    x = rng.standard_normal((4, 3))
-    A = np.zeros((3, 4))
-    A[np.repeat(np.arange(3), np.diff(indptr)), indices] = vals
-    np.testing.assert_allclose(_core.csr_matmul_f64(indptr, indices, vals, x), A @ x, rtol=1e-12)
+def test_chebyshev_step(rng):
+    indptr = np.array([0, 2, 2, 5, 6], np.int64)
+    indices = np.array([1, 3, 0, 1, 2, 3], np.int64)
+    vals = rng.standard_normal(6)
+    y1, y0 = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    A = dense_of(indptr, indices, vals, 4)
+    step = _core.csr_chebyshev_step
+    np.testing.assert_allclose(step(indptr, indices, vals, y1, None, 1.0, 0.0), A @ y1, rtol=1e-12)
+    np.testing.assert_allclose(step(indptr, indices, vals, y1, y0, 2.5, 0.3), 2.5 * (A @ y1 - 0.3 * y1) - y0,
+                               rtol=1e-12)
+    wide = rng.standard_normal((4, 37))                # more columns than one register block
+    np.testing.assert_allclose(step(indptr, indices, vals, wide, None, 1.0, 0.0), A @ wide, rtol=1e-12)
     with pytest.raises(ValueError, match="inconsistent CSR"):
-        _core.csr_matmul_f64(indptr, np.array([1, 3, 0, 1, 9], np.int64), vals, x)
+        step(indptr, np.array([1, 3, 0, 1, 9, 0], np.int64), vals, y1, None, 1.0, 0.0)
     with pytest.raises(TypeError, match="'values' must have dtype float64"):
-        _core.csr_matmul_f64(indptr, indices, vals.astype(np.float32), x)
+        step(indptr, indices, vals.astype(np.float32), y1, None, 1.0, 0.0)
+    with pytest.raises(ValueError, match="'y0' has shape"):
+        step(indptr, indices, vals, y1, y0[:2], 1.0, 0.0)
 
 
 def test_spectral_vectors_match_dense_eigenvectors():

@@ -100,44 +100,51 @@ done:
     return result;
 }
 
-/* csr_matmul_f64(indptr (r + 1), indices (nnz), values float64 (nnz), x float64 (c, k)) -> A @ x (r, k) */
-static PyObject *py_csr_matmul_f64(PyObject *self, PyObject *args)
+/* csr_chebyshev_step(indptr (n + 1), indices, values float64, y1 (n, k), y0 (n, k) or None, scale, shift)
+ *   -> scale * (A @ y1 - shift * y1) - y0 */
+static PyObject *py_csr_chebyshev_step(PyObject *self, PyObject *args)
 {
-    const char *fn = "csr_matmul_f64";
-    PyObject *ip, *ix, *vo, *xo;
-    if (!PyArg_ParseTuple(args, "OOOO", &ip, &ix, &vo, &xo))
+    const char *fn = "csr_chebyshev_step";
+    PyObject *ip, *ix, *vo, *y1o, *y0o;
+    double scale, shift;
+    if (!PyArg_ParseTuple(args, "OOOOOdd", &ip, &ix, &vo, &y1o, &y0o, &scale, &shift))
         return NULL;
     PyArrayObject *indptr = gm_arg_array(ip, fn, "indptr", NPY_INT64, 1, 1);
     PyArrayObject *indices = indptr ? gm_arg_array(ix, fn, "indices", NPY_INT64, 1, 1) : NULL;
     PyArrayObject *values = indices ? gm_arg_array(vo, fn, "values", NPY_FLOAT64, 1, 1) : NULL;
-    PyArrayObject *x = values ? gm_arg_array(xo, fn, "x", NPY_FLOAT64, 2, 2) : NULL;
-    if (!x)
+    PyArrayObject *y1 = values ? gm_arg_array(y1o, fn, "y1", NPY_FLOAT64, 2, 2) : NULL;
+    if (!y1)
         return NULL;
-    npy_intp rows = PyArray_DIM(indptr, 0) - 1, nnz = PyArray_DIM(indices, 0), cols = PyArray_DIM(x, 1);
-    if (rows < 0 || cols < 1 || gm_arg_shape(values, fn, "values", 1, &nnz)) {
-        if (!PyErr_Occurred())
-            PyErr_Format(PyExc_ValueError, "%s: 'indptr' must not be empty and 'x' needs columns", fn);
+    PyArrayObject *y0 = gm_arg_optional_array(y0o, fn, "y0", NPY_FLOAT64, 2, 2);
+    if (PyErr_Occurred())
+        return NULL;
+    npy_intp n = PyArray_DIM(indptr, 0) - 1, nnz = PyArray_DIM(indices, 0), cols = PyArray_DIM(y1, 1);
+    npy_intp shape[2] = {n, cols};
+    if (n < 0 || cols < 1) {
+        PyErr_Format(PyExc_ValueError, "%s: 'indptr' must not be empty and 'y1' needs columns", fn);
         return NULL;
     }
+    if (gm_arg_shape(values, fn, "values", 1, &nnz) || gm_arg_shape(y1, fn, "y1", 2, shape) ||
+        (y0 && gm_arg_shape(y0, fn, "y0", 2, shape)))
+        return NULL;
     const int64_t *ptr = PyArray_DATA(indptr);
-    if (ptr[0] != 0 || ptr[rows] != nnz) {
+    if (ptr[0] != 0 || ptr[n] != nnz) {
         PyErr_Format(PyExc_ValueError, "%s: inconsistent CSR matrix", fn);
         return NULL;
     }
-    npy_intp shape[2] = {rows, cols};
     PyArrayObject *out = (PyArrayObject *)PyArray_EMPTY(2, shape, NPY_FLOAT64, 0);
     if (!out)
         return NULL;
     gm_status s;
     Py_BEGIN_ALLOW_THREADS
-    s = gm_csr_matmul_f64(PyArray_DATA(out), ptr, PyArray_DATA(indices), PyArray_DATA(values), rows,
-                          PyArray_DIM(x, 0), PyArray_DATA(x), cols);
+    s = gm_csr_chebyshev_step(PyArray_DATA(out), ptr, PyArray_DATA(indices), PyArray_DATA(values), n,
+                              PyArray_DATA(y1), y0 ? PyArray_DATA(y0) : NULL, cols, scale, shift);
     Py_END_ALLOW_THREADS
     if (s != GM_OK) {
         Py_DECREF(out);
         if (s == GM_ERR_ARG) {
             PyErr_Format(PyExc_ValueError, "%s: inconsistent CSR matrix (indices outside [0, %zd))", fn,
-                         (Py_ssize_t)PyArray_DIM(x, 0));
+                         (Py_ssize_t)n);
             return NULL;
         }
         return gm_raise_status(s, fn);
@@ -167,7 +174,8 @@ static PyObject *py_umap_pow(PyObject *self, PyObject *args)
 PyMethodDef gm_umap_methods[] = {
     {"umap_smooth_knn", py_umap_smooth_knn, METH_VARARGS,
      "umap_smooth_knn(distances, target, n_iter, local_connectivity) -> (weights, rho, sigma)"},
-    {"csr_matmul_f64", py_csr_matmul_f64, METH_VARARGS, "csr_matmul_f64(indptr, indices, values, x) -> A @ x"},
+    {"csr_chebyshev_step", py_csr_chebyshev_step, METH_VARARGS,
+     "csr_chebyshev_step(indptr, indices, values, y1, y0_or_None, scale, shift) -> scale * (A y1 - shift y1) - y0"},
     {"umap_pow", py_umap_pow, METH_VARARGS, "umap_pow(x, b) -> x ** b (the layout's approximation)"},
     {"umap_optimize", py_umap_optimize, METH_VARARGS,
      "umap_optimize(head, tail, indptr, indices, epochs_per_sample, next_sample, next_negative, "

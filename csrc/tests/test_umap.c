@@ -68,14 +68,16 @@ static void test_pow_and_coefficients(void)
     CHECK(c_native[7] == 0.0f);           /* coincident points: no force */
 }
 
-static void test_csr_matmul(void)
+static void test_chebyshev_step(void)
 {
     int64_t indptr[4] = {0, 2, 2, 3}, indices[3] = {2, 0, 1};
-    double values[3] = {2, -1, 4}, x[3 * 2] = {1, 2, 3, 4, 5, 6}, out[3 * 2];
-    CHECK(gm_csr_matmul_f64(out, indptr, indices, values, 3, 3, x, 2) == GM_OK);
+    double values[3] = {2, -1, 4}, y1[3 * 2] = {1, 2, 3, 4, 5, 6}, y0[3 * 2] = {1, 1, 1, 1, 1, 1}, out[3 * 2];
+    CHECK(gm_csr_chebyshev_step(out, indptr, indices, values, 3, y1, NULL, 2, 1.0, 0.0) == GM_OK);
     CHECK(out[0] == 2 * 5 - 1 && out[1] == 2 * 6 - 2 && out[2] == 0 && out[3] == 0 && out[4] == 12 && out[5] == 16);
+    CHECK(gm_csr_chebyshev_step(out, indptr, indices, values, 3, y1, y0, 2, 2.0, 0.5) == GM_OK);
+    CHECK(out[0] == 2 * (9 - 0.5) - 1 && out[5] == 2 * (16 - 3) - 1);
     indices[1] = 3;
-    CHECK(gm_csr_matmul_f64(out, indptr, indices, values, 3, 3, x, 2) == GM_ERR_ARG);
+    CHECK(gm_csr_chebyshev_step(out, indptr, indices, values, 3, y1, NULL, 2, 1.0, 0.0) == GM_ERR_ARG);
 }
 
 enum { P = 400, K = 6 };
@@ -150,7 +152,7 @@ int main(void)
 {
     RUN(test_smooth_knn);
     RUN(test_pow_and_coefficients);
-    RUN(test_csr_matmul);
+    RUN(test_chebyshev_step);
     RUN(test_layout_is_deterministic);
     RUN(test_layout_arguments);
     return check_summary();

@@ -29,7 +29,8 @@ __all__ = ["UMAP"]
 _SMOOTH_K_ITERATIONS = 64
 _EPOCH_WORK_PER_CALL = 2e7      # edge visits per C call of the layout
 _SPECTRAL_TOLERANCE = 1e-4      # eigen-residual, as umap-learn asks of eigsh
-_SPECTRAL_MAX_ITERATIONS = 400
+_SPECTRAL_MAX_ITERATIONS = 60   # filtered iterations (about 16 products each)
+_CHEBYSHEV_DEGREE = 16
 _INIT_NOISE = 1e-4              # umap-learn's noise on spectral and PCA starts
 _LAYOUT_SEED = 0x9E3779B97F4A7C15
 
@@ -171,22 +172,15 @@ def _orthonormal(S):
     return Q[:, diag > 1e-10 * max(diag.max(), 1e-300)]
 
 
-def _whitening(S):
-    """W with S @ W orthonormal, from the Gram matrix of S (its columns of
-    unit norm), leaving out directions S nearly lacks."""
-    G = S.T @ S
-    values, vectors = np.linalg.eigh((G + G.T) / 2)
-    keep = values > 1e-10 * values.max()
-    return vectors[:, keep] / np.sqrt(values[keep])
-
-
 def spectral_vectors(indptr, indices, values, dim, seed, offset=0):
     """The dim leading non-trivial eigenvectors of D^-1/2 W D^-1/2 (the
     trailing ones of the normalised Laplacian, as umap-learn's
-    spectral_layout) of a connected graph, by LOBPCG (Knyazev 2001):
-    Rayleigh-Ritz on [X, residuals, previous step], one sparse product of
-    the residual block per iteration, with the trivial vector sqrt(degree)
-    projected out. Returns (vectors (n, dim), converged)."""
+    spectral_layout) of a connected graph, by Chebyshev-filtered subspace
+    iteration: a block of dim + 2 vectors (the trivial sqrt(degree)
+    projected out) goes through a degree-16 Chebyshev polynomial that damps
+    the spectrum below the block's smallest Ritz value, then Rayleigh-Ritz,
+    until every wanted residual |A x - theta x| is under 1e-4.
+    Returns (vectors (n, dim), converged)."""
     n = len(indptr) - 1
     degree = np.bincount(_csr_rows(indptr), weights=values, minlength=n)
     if np.any(degree <= 0):
@@ -195,50 +189,37 @@ def spectral_vectors(indptr, indices, values, dim, seed, offset=0):
     normalised = np.ascontiguousarray(values * inv_sqrt[_csr_rows(indptr)] * inv_sqrt[indices])
     trivial = np.sqrt(degree) / np.linalg.norm(np.sqrt(degree))
 
-    def apply(V):
-        return _core.csr_matmul_f64(indptr, indices, normalised, np.ascontiguousarray(V))
+    def step(y1, y0, scale, shift):   # scale * (A y1 - shift y1) - y0
+        return _core.csr_chebyshev_step(indptr, indices, normalised, np.ascontiguousarray(y1), y0, scale, shift)
 
     def deflate(V):
         return V - np.outer(trivial, trivial @ V)
 
-    def unit_columns(V):
-        return V / np.maximum(np.linalg.norm(V, axis=0), 1e-300)
-
     block = min(dim + 2, n - 1)    # two extra vectors speed up convergence
     X = ops.normal((n, block), seed=seed, stream="init", offset=offset).astype(np.float64)
     X = _orthonormal(deflate(X))
-    AX = apply(X)
-    P = AP = None
-    converged = False
-    for iteration in range(_SPECTRAL_MAX_ITERATIONS):
-        if iteration % 20 == 0:    # against drift of the updated products
-            X = _orthonormal(deflate(X))
-            AX = apply(X)
+    for _ in range(_SPECTRAL_MAX_ITERATIONS):
+        AX = step(X, None, 1.0, 0.0)
         theta, C = np.linalg.eigh(X.T @ AX)
-        C = C[:, ::-1]
-        X, AX, theta = X @ C, AX @ C, theta[::-1]
-        R = deflate(AX - X * theta)
-        if np.linalg.norm(R[:, :dim], axis=0).max() < _SPECTRAL_TOLERANCE:
-            converged = True
+        theta, C = theta[::-1], C[:, ::-1]
+        X, AX = X @ C, AX @ C
+        residual = np.linalg.norm(deflate(AX - X * theta)[:, :dim], axis=0)
+        if residual.max() < _SPECTRAL_TOLERANCE:
+            vectors = X[:, :dim]
+            # a deterministic sign: the largest entry of each vector positive
+            vectors = vectors * np.sign(vectors[np.abs(vectors).argmax(0), np.arange(vectors.shape[1])])
+            return vectors, bool(np.all(np.isfinite(vectors)))
+        # map [-1, smallest Ritz value] (damped) to [-1, 1]
+        half, centre = (theta[-1] + 1) / 2, (theta[-1] - 1) / 2
+        if not half > 1e-12:
             break
-        R = unit_columns(R)
-        blocks, products = [X, R], [AX, apply(R)]
-        if P is not None:
-            scale = np.maximum(np.linalg.norm(P, axis=0), 1e-300)
-            blocks.append(P / scale)
-            products.append(AP / scale)
-        S, AS = np.hstack(blocks), np.hstack(products)
-        W = _whitening(S)
-        T = W.T @ (S.T @ AS) @ W
-        w, V = np.linalg.eigh((T + T.T) / 2)
-        Y = W @ V[:, np.argsort(-w, kind="stable")[:X.shape[1]]]
-        k = X.shape[1]
-        P, AP = S[:, k:] @ Y[k:], AS[:, k:] @ Y[k:]
-        X, AX = S @ Y, AS @ Y
-    vectors = X[:, :dim]
-    # a deterministic sign: the largest entry of each vector positive
-    vectors = vectors * np.sign(vectors[np.abs(vectors).argmax(0), np.arange(vectors.shape[1])])
-    return vectors, converged and np.all(np.isfinite(vectors))
+        y0, y1 = X, step(X, None, 1 / half, centre)
+        for _ in range(_CHEBYSHEV_DEGREE - 1):
+            y0, y1 = y1, step(y1, y0, 2 / half, centre)
+        X = _orthonormal(deflate(y1))
+        if X.shape[1] < min(dim, block):
+            break
+    return X[:, :dim], False
 
 
 def _component_centres(X, labels, n_components, dim, metric):
