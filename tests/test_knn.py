@@ -179,11 +179,11 @@ def test_approx_on_tiny_data_fills_every_slot(rng):
     np.testing.assert_array_equal(idx, want_idx)
 
 
-def test_auto_chooses_by_size():
+def test_auto_chooses_by_cost():
     assert descent_parameters(70000, 15)[0] == 18          # umap-learn's forest size
-    from genmodels.latent import knn
-    assert knn._use_exact(5000, 784) and knn._use_exact(20000, 2)
-    assert not knn._use_exact(10000, 784) and not knn._use_exact(70000, 50)
+    from genmodels.latent.knn import _use_exact
+    assert _use_exact(2000, 784, 1) and _use_exact(10000, 50, 15) and _use_exact(70000, 50, 90)
+    assert not _use_exact(10000, 784, 15) and not _use_exact(70000, 50, 15) and not _use_exact(70000, 784, 90)
 
 
 def test_verbose_reports_progress(rng, capsys):

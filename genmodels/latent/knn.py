@@ -17,13 +17,15 @@ from ._validate import as_points, seed_from, threads
 
 __all__ = ["nearest_neighbors"]
 
-#: "auto" searches exactly while n^2 (d + 16) <= AUTO_EXACT_MAX_WORK (about
-#: a second on two cores: 10,000 points of 50 features, 5,000 of 784) or
-#: n <= AUTO_EXACT_MAX_POINTS; beyond, the approximate search is several
-#: times faster, grows near-linearly and still finds >= 99% of the true
-#: neighbours at k = 15 on Fashion-MNIST (>= 95% is tested).
-AUTO_EXACT_MAX_WORK = 2e10
+#: "auto" picks the method a cost model measured on two cores expects to be
+#: faster: exact costs about 1.8e-11 n^2 (d + 30) s (blocked SGEMMs and a
+#: heap scan of every pair), approximate about 6e-9 n k (d + 200) s. So
+#: 10,000 points of 50 features or 70,000 of 50 at k = 90 are searched
+#: exactly, 10,000 of 784 or 70,000 of 50 at k = 15 approximately; and
+#: always exactly up to AUTO_EXACT_MAX_POINTS.
 AUTO_EXACT_MAX_POINTS = 2048
+_EXACT_COST, _EXACT_OVERHEAD = 1.8e-11, 30
+_APPROX_COST, _APPROX_OVERHEAD = 6e-9, 200
 
 _QUERY_CHUNK = 1024          # exact: query rows per C call
 _DESCENT_DELTA = 0.001       # stop when fewer than delta * n * k entries change
@@ -47,8 +49,8 @@ def nearest_neighbors(X, n_neighbors, *, metric="euclidean", method="auto", quer
     method: "exact" (every distance, through blocked SGEMMs and a bounded
         heap per row), "approx" (random-projection-tree candidates refined
         by NN-descent: recall about 0.99 on image data, nearly linear time)
-        or "auto": exact for small problems (see AUTO_EXACT_MAX_WORK),
-        approximate beyond. Searches for `queries` are always exact.
+        or "auto": whichever a cost model expects to be faster (exact for
+        10,000 points of 50 features, approximate for 70,000 at k = 15). Searches for `queries` are always exact.
     random_state: seed of the approximate search (None: the global
         genmodels seed); the exact search uses no randomness.
     n_jobs: threads (None or -1: the genmodels default).
@@ -68,7 +70,7 @@ def nearest_neighbors(X, n_neighbors, *, metric="euclidean", method="auto", quer
             raise ValueError(f"nearest_neighbors: 'queries' have {Q.shape[1]} features, 'X' has {d}")
     if metric == "cosine":
         X, Q = _cosine_coordinates(X, Q)
-    exact = Q is not None or method == "exact" or (method == "auto" and _use_exact(n, d))
+    exact = Q is not None or method == "exact" or (method == "auto" and _use_exact(n, d, k))
     with threads(n_jobs):
         if exact:
             idx, dist = _exact(X, X if Q is None else Q, k, Q is None, verbose)
@@ -79,9 +81,11 @@ def nearest_neighbors(X, n_neighbors, *, metric="euclidean", method="auto", quer
     return idx, dist
 
 
-def _use_exact(n, d):
-    """The choice of method="auto"."""
-    return n <= AUTO_EXACT_MAX_POINTS or float(n) * n * (d + 16) <= AUTO_EXACT_MAX_WORK
+def _use_exact(n, d, k):
+    """The choice of method="auto" for n points of d features, k neighbours."""
+    exact = _EXACT_COST * float(n) * n * (d + _EXACT_OVERHEAD)
+    approx = _APPROX_COST * float(n) * k * (d + _APPROX_OVERHEAD)
+    return n <= AUTO_EXACT_MAX_POINTS or exact <= approx
 
 
 def _check_k(n_neighbors, available, n):
