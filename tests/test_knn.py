@@ -139,7 +139,7 @@ def test_approx_is_deterministic_across_threads(with_threads):
 def test_approx_is_the_same_with_portable_kernels(rng):
     X = rng.standard_normal((1200, 37)).astype(np.float32)   # 37: lanes and a tail
     native = nearest_neighbors(X, 10, method="approx", random_state=2)
-    before = _core._set_cpu_allowed(0)
+    _core._set_cpu_allowed(0)
     try:
         portable = nearest_neighbors(X, 10, method="approx", random_state=2)
     finally:

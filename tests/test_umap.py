@@ -3,7 +3,6 @@ fuzzy union, spectral vectors, components, layout forces), then whole
 embeddings: separation of blobs, determinism across threads, instruction
 sets and chunkings, transform, and bad input."""
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -365,3 +364,34 @@ def test_bad_input():
     with pytest.raises(ValueError, match="2-dimensional"):
         gm.latent.UMAP().fit(X[:, 0])
     assert gm.latent.UMAP(n_neighbors=-5, init="tsne").n_neighbors == -5   # __init__ only stores
+
+
+def test_ctrl_c_stops_between_bounded_steps():
+    import signal
+    import time
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    X, _ = blobs(400)
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    start = time.perf_counter()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            gm.latent.UMAP(n_epochs=10 ** 6, random_state=0).fit(X)   # hours if not interrupted
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.perf_counter() - start < 10
+
+
+def test_pca_layout_against_svd(rng):
+    for shape in ((200, 5), (6, 9)):                 # more points than features, and fewer
+        X = rng.standard_normal(shape) * np.array([5, 3, 1, 0.5, 0.1, 1, 1, 1, 1][:shape[1]])
+        y = U.pca_layout(X, 2)
+        centred = X - X.mean(0)
+        u, s, vt = np.linalg.svd(centred, full_matrices=False)
+        want = centred @ vt[:2].T
+        want = want * np.sign(np.sum(want * y, axis=0))   # the same axes up to sign
+        np.testing.assert_allclose(y, want * (10 / np.abs(want).max()), atol=1e-8)

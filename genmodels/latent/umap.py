@@ -275,12 +275,21 @@ def spectral_layout(X, graph, dim, seed, metric):
 
 
 def pca_layout(X, dim):
-    """The leading principal components, scaled to a largest coordinate of 10."""
-    centred = X.astype(np.float64) - X.mean(0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    y = centred @ vt[:dim].T
+    """The leading principal components (from the d x d covariance when
+    there are more points than features, else an SVD), each signed so that
+    its largest coefficient is positive, scaled to a largest coordinate of
+    10."""
+    centred = X.astype(np.float64) - X.mean(0, dtype=np.float64)
+    n, d = centred.shape
+    if n > d:
+        values, vectors = np.linalg.eigh(centred.T @ centred)
+        axes = vectors[:, ::-1][:, :dim].T
+    else:
+        axes = np.linalg.svd(centred, full_matrices=False)[2][:dim]
+    axes = axes * np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(1)])[:, None]
+    y = centred @ axes.T
     if y.shape[1] < dim:
-        y = np.hstack([y, np.zeros((len(y), dim - y.shape[1]))])
+        y = np.hstack([y, np.zeros((n, dim - y.shape[1]))])
     return y * (10 / max(np.abs(y).max(), 1e-300))
 
 
