@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from .. import _core
+from .. import _core, ops
 from ._validate import as_points, seed_from, threads
 
 __all__ = ["nearest_neighbors"]
@@ -28,6 +28,7 @@ _EXACT_COST, _EXACT_OVERHEAD = 1.8e-11, 30
 _APPROX_COST, _APPROX_OVERHEAD = 6e-9, 200
 
 _QUERY_CHUNK = 1024          # exact: query rows per C call
+_TREE_FEATURES = 64          # approx: trees split a random projection to this many
 _DESCENT_DELTA = 0.001       # stop when fewer than delta * n * k entries change
 _METRICS = ("euclidean", "cosine")
 _METHODS = ("auto", "exact", "approx")
@@ -163,10 +164,17 @@ def _approx(X, k, seed, verbose):
     sqdist = np.empty((n, k), np.float32)
     flags = np.empty((n, k), np.uint8)
     _core.knn_graph_start(idx, sqdist, flags, X)
+    # trees only propose candidates: in many dimensions they split a random
+    # Gaussian projection (distances kept to within a few tens of percent)
+    # at a fraction of the cost, with the same recall after NN-descent
+    tree_X = X
+    if X.shape[1] > 2 * _TREE_FEATURES:
+        projection = ops.normal((X.shape[1], _TREE_FEATURES), seed=seed, stream="init")
+        tree_X = ops.gemm(X, projection)
     trees_per_call = 4
     for first in range(0, n_trees, trees_per_call):
         count = min(trees_per_call, n_trees - first)
-        order, leaf_ptr, n_leaves = _core.rp_forest(X, leaf_size, seed, first, count)
+        order, leaf_ptr, n_leaves = _core.rp_forest(tree_X, leaf_size, seed, first, count)
         for t in range(count):
             _core.knn_graph_add_leaves(idx, sqdist, flags, X, order[t], leaf_ptr[t], int(n_leaves[t]))
         progress(f"{first + count}/{n_trees} trees", force=first + count == n_trees)
