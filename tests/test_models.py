@@ -130,6 +130,58 @@ def test_gan_losses(loss, mnist):
         assert max(np.abs(p).max() for p in gan.discriminator.parameters()) <= gan.clip_value
 
 
+def _tiny_critic_gan(cls=gm.GAN, **kwargs):
+    """A GAN on 4x4 images whose critic is smooth (tanh), so that its
+    penalty is differentiable everywhere."""
+    extra = kwargs.get("n_classes", 0)
+    critic = gm.nn.Sequential(gm.nn.Linear(16 + extra, 12, seed=1), gm.nn.Tanh(), gm.nn.Linear(12, 1, seed=2))
+    generator = gm.nn.Sequential(gm.nn.Linear(3 + extra, 16, seed=3), gm.nn.Sigmoid())
+    return cls(latent_dim=3, loss="wasserstein", gradient_penalty=10.0, input_shape=(1, 4, 4), seed=0,
+               generator=generator, discriminator=critic, **kwargs)
+
+
+def _penalty(gan, points, labels):
+    """lambda * mean (||grad_x D|| - 1)^2 from exact input gradients."""
+    g = gan._input_gradient(points, labels, np.ones((len(points), 1), np.float32)).astype(np.float64)
+    gan.discriminator.zero_grad()
+    return gan.gradient_penalty * np.mean((np.linalg.norm(g, axis=1) - 1) ** 2)
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_gradient_penalty_gradient_matches_finite_differences(conditional, rng):
+    gan = _tiny_critic_gan(gm.CGAN, n_classes=3) if conditional else _tiny_critic_gan()
+    real, fake = rng.random((2, 8, 16), dtype=np.float32)
+    labels = np.arange(8) % 3 if conditional else None
+    gan.discriminator.zero_grad()
+    offset = gan._noise_offset
+    value = gan._penalty_gradient(real, fake, labels)
+    grads = [g.copy() for g in gan.discriminator.gradients()]
+    gan._noise_offset = offset       # the same interpolation points
+    e = gan._draw_uniform((8, 1), "noise")
+    points = np.ascontiguousarray(e * real + (1 - e) * fake, dtype=np.float32)
+    assert value == pytest.approx(_penalty(gan, points, labels), rel=1e-5)
+    for param, grad in zip(gan.discriminator.parameters(), grads):
+        for index in [np.unravel_index(i, param.shape) for i in rng.choice(param.size, min(4, param.size), replace=False)]:
+            saved, delta = param[index], 1e-2
+            param[index] = saved + delta
+            up = _penalty(gan, points, labels)
+            param[index] = saved - delta
+            down = _penalty(gan, points, labels)
+            param[index] = saved
+            assert grad[index] == pytest.approx((up - down) / (2 * delta), rel=2e-2, abs=2e-3)
+
+
+def test_wgan_gp_trains_without_clipping_and_pulls_gradient_norms_to_one(mnist):
+    gan = gm.GAN(latent_dim=8, loss="wasserstein", gradient_penalty=10.0, d_steps=2, seed=0)
+    hist = gan.fit(mnist.x_train[:512], epochs=3, batch_size=64, verbose=0)
+    penalties = hist.history["gradient_penalty"]
+    assert all(np.isfinite(penalties)) and penalties[-1] < penalties[0]
+    assert max(np.abs(p).max() for p in gan.discriminator.parameters()) > gan.clip_value   # no clipping
+    points = np.ascontiguousarray(mnist.x_train[:64].reshape(64, -1))
+    g = gan._input_gradient(points, None, np.ones((64, 1), np.float32))
+    assert np.median(np.linalg.norm(g, axis=1)) == pytest.approx(1.0, abs=0.5)
+
+
 def test_cgan_samples_requested_classes(mnist):
     cgan = gm.CGAN(latent_dim=8, n_classes=10, seed=0)
     cgan.fit(mnist.x_train[:256], mnist.y_train[:256], epochs=1, batch_size=64, verbose=0)
@@ -160,6 +212,8 @@ def test_bad_input(mnist):
         cgan.fit(mnist.x_train[:3], [0, 1, 2, 3], epochs=1, verbose=0)
     with pytest.raises(ValueError, match="'loss' must be one of"):
         gm.GAN(loss="least-squares")
+    with pytest.raises(ValueError, match="'gradient_penalty' must be a finite number >= 0"):
+        gm.GAN(gradient_penalty=-1.0)
 
 
 def test_a_fresh_interpreter_loads_a_saved_model(tmp_path, run_python):

@@ -99,10 +99,17 @@ class GenerativeModel:
     def _draw_normal(self, shape, counter, seed=None):
         """Standard normal values from this model's stream `counter`; each
         draw advances the counter, so training is reproducible and resumable."""
+        return self._draw(ops.normal, shape, counter, seed)
+
+    def _draw_uniform(self, shape, counter):
+        """Uniform values in [0, 1) from the stream `counter`, advancing it."""
+        return self._draw(ops.uniform, shape, counter, None)
+
+    def _draw(self, distribution, shape, counter, seed):
         n = int(np.prod(shape))
         stream = {"reparam": "reparam", "noise": "noise"}[counter]
         offset = getattr(self, f"_{counter}_offset")
-        out = ops.normal(shape, seed=self.seed if seed is None else seed, stream=stream, offset=offset)
+        out = distribution(shape, seed=self.seed if seed is None else seed, stream=stream, offset=offset)
         setattr(self, f"_{counter}_offset", offset + n)
         return out
 
