@@ -2,8 +2,8 @@
  *
  * Determinism: the quadtree is built sequentially in index order; each
  * point's forces are computed by one thread; the normalisation Z is summed
- * over fixed-size chunks whose partial sums are added in order. So the
- * embedding is bitwise the same for any thread count. */
+ * over the points in index order. So the embedding is bitwise the same for
+ * any thread count. */
 #include "gm.h"
 
 #include <float.h>
@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TSNE_CHUNK 1024
 #define TSNE_MAX_DEPTH 48
 
 gm_status gm_tsne_affinities(float *p, const float *dist, ptrdiff_t n,
@@ -171,25 +170,40 @@ static int build_tree(qtree *t, const float *y, ptrdiff_t n)
     return 0;
 }
 
+/* What the force walk reads of a node, packed into 24 bytes: the walk
+ * touches many nodes per point and is bound by memory traffic. */
+typedef struct {
+    float com_x, com_y, mass, width2;   /* width2: the square's width squared */
+    int32_t child, point;
+} walk_node;
+
+static void pack_nodes(walk_node *w, const qtree *t)
+{
+    for (ptrdiff_t i = 0; i < t->used; i++) {
+        const qnode *q = &t->nodes[i];
+        w[i] = (walk_node){(float)q->com_x, (float)q->com_y, (float)q->mass,
+                           (float)(4 * q->half * q->half), (int32_t)q->child, (int32_t)q->point};
+    }
+}
+
 /* Repulsion on point i: sum over cells of mass * q^2 * (y_i - com), and the
  * cell's share of Z, sum of mass * q. */
-static void repulsion(const qtree *t, const float *y, ptrdiff_t i, double theta2,
+static void repulsion(const walk_node *nodes, const float *y, ptrdiff_t i, double theta2,
                       double *fx, double *fy, double *z)
 {
-    ptrdiff_t stack[4 * TSNE_MAX_DEPTH + 8];
+    int32_t stack[4 * TSNE_MAX_DEPTH + 8];
     int top = 0;
     stack[top++] = 0;
     double x = y[2 * i], yy = y[2 * i + 1];
     while (top) {
-        const qnode *q = &t->nodes[stack[--top]];
+        const walk_node *q = &nodes[stack[--top]];
         if (q->mass == 0)
             continue;
         double dx = x - q->com_x, dy = yy - q->com_y, d2 = dx * dx + dy * dy;
         int leaf = q->child < 0;
         if (leaf && q->point == i)
             continue;
-        double width = 2 * q->half;
-        if (leaf || width * width < theta2 * d2) {
+        if (leaf || q->width2 < theta2 * d2) {
             double mass = q->mass;
             if (leaf && q->point < 0 && d2 == 0)     /* duplicates of i itself */
                 mass -= 1;
@@ -200,6 +214,53 @@ static void repulsion(const qtree *t, const float *y, ptrdiff_t i, double theta2
             for (int c = 3; c >= 0; c--)
                 stack[top++] = q->child + c;
         }
+    }
+}
+
+static uint32_t grid16(double v)
+{
+    return v >= 0 ? (v <= 65535 ? (uint32_t)v : 65535u) : 0u;    /* NaN -> 0 */
+}
+
+/* Spread a coordinate in [0, 1) over 16 bits with a zero between bits. */
+static uint32_t interleave16(uint32_t v)
+{
+    v &= 0xffff;
+    v = (v | (v << 8)) & 0x00ff00ff;
+    v = (v | (v << 4)) & 0x0f0f0f0f;
+    v = (v | (v << 2)) & 0x33333333;
+    v = (v | (v << 1)) & 0x55555555;
+    return v;
+}
+
+/* order <- the points sorted along a Z-order curve (Morton codes, radix
+ * sort), so that consecutive points walk nearly the same nodes and find
+ * them in cache. Only the speed depends on this order. */
+static void z_order(int32_t *order, int32_t *tmp, uint32_t *code, uint32_t *code_tmp,
+                    const float *y, ptrdiff_t n)
+{
+    float minx = FLT_MAX, maxx = -FLT_MAX, miny = FLT_MAX, maxy = -FLT_MAX;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        minx = fminf(minx, y[2 * i]), maxx = fmaxf(maxx, y[2 * i]);
+        miny = fminf(miny, y[2 * i + 1]), maxy = fmaxf(maxy, y[2 * i + 1]);
+    }
+    double sx = 65535.0 / fmax(maxx - minx, 1e-30), sy = 65535.0 / fmax(maxy - miny, 1e-30);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        code[i] = interleave16(grid16((y[2 * i] - minx) * sx)) | (interleave16(grid16((y[2 * i + 1] - miny) * sy)) << 1);
+        order[i] = (int32_t)i;
+    }
+    for (int shift = 0; shift < 32; shift += 8) {       /* LSD radix sort, 8 bits a pass */
+        ptrdiff_t count[257] = {0};
+        for (ptrdiff_t i = 0; i < n; i++)
+            count[((code[i] >> shift) & 255) + 1]++;
+        for (int b = 0; b < 256; b++)
+            count[b + 1] += count[b];
+        for (ptrdiff_t i = 0; i < n; i++) {
+            ptrdiff_t at = count[(code[i] >> shift) & 255]++;
+            tmp[at] = order[i], code_tmp[at] = code[i];
+        }
+        memcpy(order, tmp, sizeof *order * (size_t)n);
+        memcpy(code, code_tmp, sizeof *code * (size_t)n);
     }
 }
 
@@ -272,6 +333,79 @@ static double kl_divergence(const float *y, const gm_tsne_graph *g, double z)
     return kl;
 }
 
+/* Every buffer the optimiser needs, allocated once per call. */
+typedef struct {
+    qtree tree;
+    walk_node *walk;
+    ptrdiff_t walk_capacity;
+    float *grad;
+    double *rep, *zpoint;
+    int32_t *order, *order_tmp;
+    uint32_t *code, *code_tmp;
+} tsne_buffers;
+
+static void free_buffers(tsne_buffers *b)
+{
+    free(b->tree.nodes), free(b->walk), free(b->grad), free(b->rep), free(b->zpoint);
+    free(b->order), free(b->order_tmp), free(b->code), free(b->code_tmp);
+}
+
+static int alloc_buffers(tsne_buffers *b, ptrdiff_t n)
+{
+    size_t un = (size_t)n, cap = 4 * un + 16;
+    *b = (tsne_buffers){{malloc(sizeof(qnode) * cap), 0, (ptrdiff_t)cap}, malloc(sizeof(walk_node) * cap),
+                        (ptrdiff_t)cap, malloc(sizeof(float) * 2 * un), malloc(sizeof(double) * 2 * un),
+                        malloc(sizeof(double) * un), malloc(sizeof(int32_t) * un), malloc(sizeof(int32_t) * un),
+                        malloc(sizeof(uint32_t) * un), malloc(sizeof(uint32_t) * un)};
+    return b->tree.nodes && b->walk && b->grad && b->rep && b->zpoint && b->order && b->order_tmp &&
+           b->code && b->code_tmp;
+}
+
+/* The Barnes-Hut tree of y, packed for the walk; 0 on success. */
+static int prepare_walk(tsne_buffers *b, const float *y, ptrdiff_t n)
+{
+    if (build_tree(&b->tree, y, n))
+        return -1;
+    if (b->tree.used > INT32_MAX)
+        return -1;
+    if (b->tree.used > b->walk_capacity) {
+        walk_node *grown = realloc(b->walk, sizeof *grown * (size_t)b->tree.capacity);
+        if (!grown)
+            return -1;
+        b->walk = grown, b->walk_capacity = b->tree.capacity;
+    }
+    pack_nodes(b->walk, &b->tree);
+    z_order(b->order, b->order_tmp, b->code, b->code_tmp, y, n);
+    return 0;
+}
+
+/* rep (n, 2) <- the unnormalised repulsion on each point; returns Z. */
+static double repulsive_forces(tsne_buffers *b, const float *y, ptrdiff_t n, float theta)
+{
+    #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(dynamic, 256)
+    for (ptrdiff_t k = 0; k < n; k++) {
+        ptrdiff_t i = theta > 0 ? b->order[k] : k;
+        double fx = 0, fy = 0, zi = 0;
+        if (theta > 0) {
+            repulsion(b->walk, y, i, (double)theta * theta, &fx, &fy, &zi);
+        } else {
+            for (ptrdiff_t j = 0; j < n; j++) {
+                if (j == i)
+                    continue;
+                double dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
+                double q = 1.0 / (1.0 + dx * dx + dy * dy);
+                zi += q, fx += q * q * dx, fy += q * q * dy;
+            }
+        }
+        b->rep[2 * i] = fx, b->rep[2 * i + 1] = fy, b->zpoint[i] = zi;
+    }
+    /* Z in index order, whichever thread computed which point */
+    double z = 0;
+    for (ptrdiff_t i = 0; i < n; i++)
+        z += b->zpoint[i];
+    return z;
+}
+
 gm_status gm_tsne_optimize(float *y, float *update, float *gains,
                            const gm_tsne_graph *g, int n_iter,
                            float exaggeration, float momentum,
@@ -285,12 +419,10 @@ gm_status gm_tsne_optimize(float *y, float *update, float *gains,
     ptrdiff_t n = g->n;
     if (n < 2)
         return GM_OK;
-    qtree tree = {malloc(sizeof(qnode) * (size_t)(4 * n + 16)), 0, 4 * n + 16};
-    float *grad = malloc(sizeof(float) * (size_t)(2 * n));
-    ptrdiff_t chunks = (n + TSNE_CHUNK - 1) / TSNE_CHUNK;
-    double *zparts = malloc(sizeof(double) * (size_t)chunks);
-    double *rep = malloc(sizeof(double) * (size_t)(2 * n));
-    if (!tree.nodes || !grad || !zparts || !rep) {
+    if (n > INT32_MAX / 8)
+        return GM_ERR_ARG;
+    tsne_buffers b;
+    if (!alloc_buffers(&b, n)) {
         s = GM_ERR_NOMEM;
         goto done;
     }
@@ -299,42 +431,20 @@ gm_status gm_tsne_optimize(float *y, float *update, float *gains,
         int last = it == n_iter;
         if (last && !kl)
             break;
-        if (theta > 0 && build_tree(&tree, y, n)) {
+        if (theta > 0 && prepare_walk(&b, y, n)) {
             s = GM_ERR_NOMEM;
             goto done;
         }
-        #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
-        for (ptrdiff_t c = 0; c < chunks; c++) {
-            double zc = 0;
-            ptrdiff_t end = (c + 1) * TSNE_CHUNK < n ? (c + 1) * TSNE_CHUNK : n;
-            for (ptrdiff_t i = c * TSNE_CHUNK; i < end; i++) {
-                double fx = 0, fy = 0;
-                if (theta > 0) {
-                    repulsion(&tree, y, i, (double)theta * theta, &fx, &fy, &zc);
-                } else {
-                    for (ptrdiff_t j = 0; j < n; j++) {
-                        if (j == i)
-                            continue;
-                        double dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
-                        double q = 1.0 / (1.0 + dx * dx + dy * dy);
-                        zc += q, fx += q * q * dx, fy += q * q * dy;
-                    }
-                }
-                rep[2 * i] = fx, rep[2 * i + 1] = fy;
-            }
-            zparts[c] = zc;
-        }
-        z = 0;
-        for (ptrdiff_t c = 0; c < chunks; c++)
-            z += zparts[c];
+        z = repulsive_forces(&b, y, n, theta);
         if (last)
             break;
+        float *grad = b.grad;
         #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
         for (ptrdiff_t i = 0; i < n; i++) {
             double ax = 0, ay = 0;
             attraction(y, g, i, &ax, &ay);
-            grad[2 * i] = (float)(4 * (exaggeration * ax - rep[2 * i] / z));
-            grad[2 * i + 1] = (float)(4 * (exaggeration * ay - rep[2 * i + 1] / z));
+            grad[2 * i] = (float)(4 * (exaggeration * ax - b.rep[2 * i] / z));
+            grad[2 * i + 1] = (float)(4 * (exaggeration * ay - b.rep[2 * i + 1] / z));
         }
         #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
         for (ptrdiff_t e = 0; e < 2 * n; e++) {
@@ -349,9 +459,6 @@ gm_status gm_tsne_optimize(float *y, float *update, float *gains,
     if (kl)
         *kl = kl_divergence(y, g, z);
 done:
-    free(tree.nodes);
-    free(grad);
-    free(zparts);
-    free(rep);
+    free_buffers(&b);
     return s;
 }
