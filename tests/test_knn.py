@@ -93,6 +93,25 @@ def test_cosine_with_a_zero_row(rng):
     assert np.all(dist >= want_dist - 2e-6)                # never closer than the truth
 
 
+def test_cosine_finds_duplicates_first(rng):
+    X = rng.standard_normal((100, 6)).astype(np.float32)
+    X[10] = X[3]
+    idx, dist = nearest_neighbors(X, 4, metric="cosine", method="exact")
+    U = X / np.linalg.norm(X, axis=1, keepdims=True)
+    cos = 1 - U @ U.T
+    np.fill_diagonal(cos, np.inf)
+    np.testing.assert_allclose(dist, np.sort(cos, axis=1)[:, :4], atol=1e-5)
+    assert idx[3, 0] == 10 and idx[10, 0] == 3 and dist[3, 0] < 1e-6
+
+
+def test_exact_is_deterministic_across_threads(rng, with_threads):
+    X = rng.standard_normal((3000, 20)).astype(np.float32)
+    a = with_threads(1, nearest_neighbors, X, 10, method="exact")
+    b = with_threads(2, nearest_neighbors, X, 10, method="exact")
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
 def test_ties_go_to_the_lower_index():
     # integer grid points, each twice: many exactly equal distances
     g = np.array([(x, y) for x in range(12) for y in range(12)], np.float32)

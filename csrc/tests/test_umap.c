@@ -146,6 +146,9 @@ static void test_layout_arguments(void)
     CHECK(gm_umap_optimize(y, tail, &one_tail, ns, nn, 2, 0, 1, 1, 1.5f, 0.9f, 1, 1, 5, 0) == GM_ERR_ARG);
     eps[3] = 0;
     CHECK(gm_umap_optimize(y, NULL, &g, ns, nn, 2, 0, 1, 1, 1.5f, 0.9f, 1, 1, 5, 0) == GM_ERR_ARG);
+    eps[3] = 1;
+    indices[5] = P;   /* out of range */
+    CHECK(gm_umap_optimize(y, NULL, &g, ns, nn, 2, 0, 1, 1, 1.5f, 0.9f, 1, 1, 5, 0) == GM_ERR_ARG);
 }
 
 int main(void)
