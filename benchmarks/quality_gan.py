@@ -19,13 +19,12 @@ MNIST classifier), and for conditional models the fraction of 1,000 samples
 """
 import argparse
 import json
-import subprocess
-import sys
 import time
 
 import numpy as np
 
 import genmodels as gm
+from _isolated import run_isolated
 
 MODELS = ("mlp-gan", "dcgan", "mlp-cgan", "dcgan-cgan")
 LATENT = 100
@@ -149,18 +148,6 @@ def run_torch(model, epochs, threads):
             "d_fake": float(np.mean(fake_means)), **scores(samples, cond)}
 
 
-def run_in_subprocess(lib, args):
-    cmd = [sys.executable, __file__, "--model", args.model, "--epochs", str(args.epochs),
-           "--threads", str(args.threads), "--lib", lib]
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    if result.returncode != 0:
-        if lib == "pytorch" and "No module named 'torch'" in result.stderr:
-            print("PyTorch is not installed (pip install torch==2.13.0): genmodels only")
-            return None
-        raise RuntimeError(f"{lib} run failed:\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=MODELS, default="dcgan-cgan")
@@ -172,7 +159,8 @@ def main():
         run = run_genmodels if args.lib == "genmodels" else run_torch
         print(json.dumps(run(args.model, args.epochs, args.threads)))
         return
-    rows = [(lib, run_in_subprocess(lib, args)) for lib in ("genmodels", "pytorch")]
+    argv = ["--model", args.model, "--epochs", str(args.epochs), "--threads", str(args.threads)]
+    rows = [(lib, run_isolated(__file__, argv, lib)) for lib in ("genmodels", "pytorch")]
     rows = [(lib, r) for lib, r in rows if r is not None]
     print(f"{args.model}, {args.epochs} epochs, {args.threads} threads")
     print(f"{'library':10} {'s/epoch':>8} {'D(real)':>8} {'D(fake)':>8} {'FID':>7} {'cond acc':>9} "

@@ -101,6 +101,25 @@ def test_composed_network_end_to_end(rng):
     check_grad(reference, [x] + net.parameters(), [dx] + net.gradients(), rtol=1e-3, atol=1e-4, eps=1e-5)
 
 
+def test_frozen_network_passes_gradients_without_accumulating(rng):
+    net = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1, seed=1), nn.BatchNorm2d(3), nn.ReLU(),
+                        nn.ConvTranspose2d(3, 2, 3, padding=1, seed=2), nn.Flatten(),
+                        nn.Linear(2 * 5 * 5, 2, seed=3))
+    x = rng.standard_normal((4, 1, 5, 5)).astype(np.float32)
+    w = rng.standard_normal((4, 2)).astype(np.float32)
+    net.zero_grad()
+    net(x)
+    want_dx = net.backward(w)
+    want = [g.copy() for g in net.gradients()]
+    assert all(np.any(g != 0) for g in want)
+    net.requires_grad_(False)
+    net(x)
+    np.testing.assert_array_equal(net.backward(w), want_dx)          # the same input gradient
+    for g, before in zip(net.gradients(), want):
+        np.testing.assert_array_equal(g, before)                     # nothing accumulated
+    assert net.requires_grad_(True) is net and all(layer.requires_grad for layer in net.layers)
+
+
 def test_concat_labels(rng):
     layer = nn.ConcatLabels(3)
     x = rng.standard_normal((2, 4)).astype(np.float32)

@@ -1,4 +1,5 @@
 """Generative adversarial networks, plain and conditional."""
+import contextlib
 import operator
 
 import numpy as np
@@ -29,6 +30,16 @@ def _discriminator_side(kind, logits, real, smoothing):
         return sign * float(logits.mean()), np.full_like(logits, sign / n)
     margin = 1.0 + sign * logits  # hinge: relu(1 - D(real)) + relu(1 + D(fake))
     return float(np.maximum(margin, 0).mean()), np.where(margin > 0, sign / n, 0.0).astype(np.float32)
+
+
+@contextlib.contextmanager
+def _frozen(module):
+    """Backward through `module` without touching its parameter gradients."""
+    module.requires_grad_(False)
+    try:
+        yield module
+    finally:
+        module.requires_grad_(True)
 
 
 def _generator_loss(kind, fake):
@@ -169,11 +180,11 @@ class GAN(GenerativeModel):
         fake = self._generate(z, fake_labels, True)
         logits = self._discriminate(fake, fake_labels, True)
         g_loss, grad = _generator_loss(self.loss, logits)
-        grad_fake = self._d_grad(self.discriminator.backward(grad))
+        with _frozen(self.discriminator):        # D only passes the gradient on to G
+            grad_fake = self._d_grad(self.discriminator.backward(grad))
         self.generator.backward(np.ascontiguousarray(grad_fake).reshape(self._g_shape))
         nn.check_finite({"g_loss": g_loss}, self.generator.gradients())
         g_opt.step()
-        d_opt.zero_grad()      # the G step's passes through D are not D's to keep
         return {"d_loss": d_loss, "g_loss": g_loss, "d_real": d_real, "d_fake": d_fake, **stats}
 
     def _input_gradient(self, flat, labels, grad_logits):
@@ -194,8 +205,8 @@ class GAN(GenerativeModel):
         n = len(real)
         e = self._draw_uniform((n, 1), "noise")
         points = np.ascontiguousarray(e * real + (1 - e) * fake, dtype=np.float32)
-        g = self._input_gradient(points, labels, np.ones((n, 1), np.float32))
-        self.discriminator.zero_grad()
+        with _frozen(self.discriminator):
+            g = self._input_gradient(points, labels, np.ones((n, 1), np.float32))
         norms = np.sqrt(np.einsum("ij,ij->i", g, g, dtype=np.float64))
         direction = (g / np.maximum(norms, 1e-12)[:, None]).astype(np.float32)
         coef = (2 * self.gradient_penalty / n * (norms - 1) / (2 * step)).astype(np.float32)[:, None]

@@ -74,9 +74,10 @@ class Linear(Module):
     def backward(self, grad_out):
         # dy (N, out) -> dx (N, in); dW += dy^T x; db += sum dy
         dy = _input(grad_out, "Linear.backward", 2, self.out_features)
-        ops.gemm(dy, self._x, self.grad_weight, trans_a=True, beta=1.0)
-        if self.bias is not None:
-            ops.bias_grad(dy, self.grad_bias, accumulate=True)
+        if self.requires_grad:
+            ops.gemm(dy, self._x, self.grad_weight, trans_a=True, beta=1.0)
+            if self.bias is not None:
+                ops.bias_grad(dy, self.grad_bias, accumulate=True)
         return ops.gemm(dy, self.weight)
 
 
@@ -137,9 +138,10 @@ class Conv2d(_ConvBase):
     def backward(self, grad_out):
         dy = _input(grad_out, "Conv2d.backward", 4, self.out_channels)
         ws = self._workspace(ops.conv2d_workspace_size(self._x.shape, self.weight.shape, self.stride, self.padding))
-        ops.conv2d_backward_weight(dy, self._x, self.kernel_size, stride=self.stride, padding=self.padding,
-                                   grad_weight=self.grad_weight, grad_bias=self.grad_bias,
-                                   compute_bias=self.bias is not None, workspace=ws)
+        if self.requires_grad:
+            ops.conv2d_backward_weight(dy, self._x, self.kernel_size, stride=self.stride, padding=self.padding,
+                                       grad_weight=self.grad_weight, grad_bias=self.grad_bias,
+                                       compute_bias=self.bias is not None, workspace=ws)
         return ops.conv2d_backward_input(dy, self.weight, self._x.shape, stride=self.stride,
                                          padding=self.padding, workspace=ws)
 
@@ -173,10 +175,11 @@ class ConvTranspose2d(_ConvBase):
     def backward(self, grad_out):
         dy = _input(grad_out, "ConvTranspose2d.backward", 4, self.out_channels)
         ws = self._ws_for(self._x.shape)
-        ops.conv_transpose2d_backward_weight(dy, self._x, self.kernel_size, stride=self.stride,
-                                             padding=self.padding, grad_weight=self.grad_weight,
-                                             grad_bias=self.grad_bias, compute_bias=self.bias is not None,
-                                             workspace=ws)
+        if self.requires_grad:
+            ops.conv_transpose2d_backward_weight(dy, self._x, self.kernel_size, stride=self.stride,
+                                                 padding=self.padding, grad_weight=self.grad_weight,
+                                                 grad_bias=self.grad_bias, compute_bias=self.bias is not None,
+                                                 workspace=ws)
         return ops.conv_transpose2d_backward_input(dy, self.weight, self._x.shape, stride=self.stride,
                                                    padding=self.padding, workspace=ws)
 
@@ -221,9 +224,12 @@ class _BatchNorm(Module):
 
     def backward(self, grad_out):
         dy = _input(grad_out, f"{type(self).__name__}.backward", self._ndim, self.num_features)
+        # frozen: the parameter gradients go to scratch arrays, not the model's
+        frozen = not self.requires_grad
         dx, _, _ = ops.batchnorm_backward(dy, self._x, self.weight, self._save_mean, self._save_invstd,
-                                          training=self._used_batch_stats, grad_gamma=self.grad_weight,
-                                          grad_beta=self.grad_bias)
+                                          training=self._used_batch_stats,
+                                          grad_gamma=None if frozen else self.grad_weight,
+                                          grad_beta=None if frozen else self.grad_bias)
         return dx
 
 

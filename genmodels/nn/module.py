@@ -9,12 +9,16 @@ class Module:
 
     forward(x, training=None) computes the output and keeps what backward
     needs; backward(grad_out) returns the gradient w.r.t. the input and adds
-    (+=) the parameter gradients into `gradients()`. `training=None` uses
-    the mode set by train()/eval(). Parameters and gradients are float32
-    NumPy arrays, updated in place by optimisers, readable by anyone.
+    (+=) the parameter gradients into `gradients()`, unless
+    requires_grad_(False) froze them (backward then only passes the gradient
+    through, as for a GAN's discriminator during the generator's update).
+    `training=None` uses the mode set by train()/eval(). Parameters and
+    gradients are float32 NumPy arrays, updated in place by optimisers,
+    readable by anyone.
     """
 
     training = True
+    requires_grad = True
 
     # --- to be provided by layers -------------------------------------------
     def forward(self, x, training=None):
@@ -83,6 +87,14 @@ class Module:
 
     def eval(self):
         return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        """Whether backward accumulates parameter gradients, for this module
+        and its children; returns self."""
+        self.requires_grad = bool(requires_grad)
+        for child in self._children().values():
+            child.requires_grad_(requires_grad)
+        return self
 
     def state_arrays(self):
         """Every parameter and buffer by name (copies), for checkpoints."""
