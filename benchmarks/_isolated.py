@@ -1,14 +1,36 @@
-"""Run one library's side of a comparison in a fresh process of its own, so
-that neither library's thread pool (or OpenMP runtime) disturbs the other's
-timing. The child prints its results as one JSON line."""
+"""Run each library's side of a comparison in a fresh process of its own,
+so that neither library's thread pool (or OpenMP runtime) disturbs the
+other's timing. The script calls itself with --lib NAME; that child trains
+one library and prints its results as one JSON line."""
+import argparse
 import json
 import subprocess
 import sys
 
 
-def run_isolated(script, argv, lib):
-    """Run `script` with argv + ["--lib", lib]; its last stdout line, parsed
-    as JSON, or None if that library is not installed."""
+def parser(description, model_choices, default_model, default_epochs):
+    """The command line every quality script takes."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--model", choices=model_choices, default=default_model)
+    p.add_argument("--epochs", type=int, default=default_epochs)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--lib", choices=("genmodels", "pytorch"), help=argparse.SUPPRESS)
+    return p
+
+
+def compare(script, args, runners):
+    """In a child (--lib given): run that library's runner(model, epochs,
+    threads), print its JSON and return None. Otherwise: run each library in
+    a child of its own and return [(library, results)] for those installed."""
+    if args.lib:
+        print(json.dumps(runners[args.lib](args.model, args.epochs, args.threads)))
+        return None
+    argv = ["--model", args.model, "--epochs", str(args.epochs), "--threads", str(args.threads)]
+    rows = [(lib, _run_child(script, argv, lib)) for lib in runners]
+    return [(lib, r) for lib, r in rows if r is not None]
+
+
+def _run_child(script, argv, lib):
     result = subprocess.run([sys.executable, script, *argv, "--lib", lib], capture_output=True, text=True)
     if result.returncode != 0:
         if lib == "pytorch" and "No module named 'torch'" in result.stderr:

@@ -17,14 +17,12 @@ test set and the class histogram of 2,000 samples (read by genmodels' shipped
 MNIST classifier), and for conditional models the fraction of 1,000 samples
 (100 per class) that the classifier assigns to their requested class.
 """
-import argparse
-import json
 import time
 
 import numpy as np
 
 import genmodels as gm
-from _isolated import run_isolated
+from _isolated import compare, parser
 
 MODELS = ("mlp-gan", "dcgan", "mlp-cgan", "dcgan-cgan")
 LATENT = 100
@@ -149,19 +147,10 @@ def run_torch(model, epochs, threads):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", choices=MODELS, default="dcgan-cgan")
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--lib", choices=("genmodels", "pytorch"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.lib:        # a child process: train one library, print JSON
-        run = run_genmodels if args.lib == "genmodels" else run_torch
-        print(json.dumps(run(args.model, args.epochs, args.threads)))
+    args = parser(__doc__.splitlines()[0], MODELS, "dcgan-cgan", 5).parse_args()
+    rows = compare(__file__, args, {"genmodels": run_genmodels, "pytorch": run_torch})
+    if rows is None:
         return
-    argv = ["--model", args.model, "--epochs", str(args.epochs), "--threads", str(args.threads)]
-    rows = [(lib, run_isolated(__file__, argv, lib)) for lib in ("genmodels", "pytorch")]
-    rows = [(lib, r) for lib, r in rows if r is not None]
     print(f"{args.model}, {args.epochs} epochs, {args.threads} threads")
     print(f"{'library':10} {'s/epoch':>8} {'D(real)':>8} {'D(fake)':>8} {'FID':>7} {'cond acc':>9} "
           f"{'min class':>9}  class histogram")

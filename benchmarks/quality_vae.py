@@ -16,15 +16,13 @@ importance-weighted log-likelihood (k=500 on 1,000 test images), in nats per
 image, and the test reconstruction error (squared error per image of the
 decoder means).
 """
-import argparse
-import json
 import math
 import time
 
 import numpy as np
 
 import genmodels as gm
-from _isolated import run_isolated
+from _isolated import compare, parser
 
 LATENT = 20
 SETTINGS = {"mlp": dict(batch_size=128, weight_decay=0.0, binarize="dynamic"),
@@ -127,19 +125,10 @@ def run_torch(model, epochs, threads):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", choices=tuple(SETTINGS), default="mlp")
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--lib", choices=("genmodels", "pytorch"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.lib:        # a child process: train one library, print JSON
-        run = run_genmodels if args.lib == "genmodels" else run_torch
-        print(json.dumps(run(args.model, args.epochs, args.threads)))
+    args = parser(__doc__.splitlines()[0], tuple(SETTINGS), "mlp", 10).parse_args()
+    rows = compare(__file__, args, {"genmodels": run_genmodels, "pytorch": run_torch})
+    if rows is None:
         return
-    argv = ["--model", args.model, "--epochs", str(args.epochs), "--threads", str(args.threads)]
-    rows = [(lib, run_isolated(__file__, argv, lib)) for lib in ("genmodels", "pytorch")]
-    rows = [(lib, r) for lib, r in rows if r is not None]
     print(f"{args.model} VAE, {args.epochs} epochs, {args.threads} threads")
     print(f"{'library':10} {'s/epoch':>8} {'test ELBO':>10} {'IWAE k=500':>11} {'rec error':>10}")
     for lib, r in rows:
