@@ -31,6 +31,14 @@ static void scale_c(float *c, ptrdiff_t ldc, ptrdiff_t m, ptrdiff_t n, float bet
 
 static ptrdiff_t min_ptrdiff(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
 
+/* Start of block i when `units` panels are split into `blocks` near-equal
+ * runs: work items of equal size keep the threads equally busy (blocks of
+ * a fixed size left one of two threads a third idle on 128-row GEMMs). */
+static ptrdiff_t block_start(ptrdiff_t i, ptrdiff_t units, ptrdiff_t blocks)
+{
+    return i * units / blocks;
+}
+
 gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
                    ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                    float alpha, const float *a, ptrdiff_t lda,
@@ -54,6 +62,7 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
         return GM_ERR_NOMEM;
     gemm_micro_kernel kernel = pick_kernel();
     ptrdiff_t row_blocks = (m + GEMM_MC - 1) / GEMM_MC;
+    ptrdiff_t row_panels = (m + GEMM_MR - 1) / GEMM_MR;
 
     #pragma omp parallel num_threads(threads)
     {
@@ -65,6 +74,10 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
             ptrdiff_t nc = min_ptrdiff(GEMM_NC, n - jc);
             ptrdiff_t b_panels = (nc + GEMM_NR - 1) / GEMM_NR;
             ptrdiff_t col_blocks = (nc + GEMM_NB - 1) / GEMM_NB;
+            /* as many work items for every thread; the tiles of C and
+             * their sums stay the same, so the result does not change */
+            while ((row_blocks * col_blocks) % threads && col_blocks < b_panels)
+                col_blocks++;
             for (ptrdiff_t pc = 0; pc < k; pc += GEMM_KC) {
                 ptrdiff_t kc = min_ptrdiff(GEMM_KC, k - pc);
                 float beta_pc = pc == 0 ? beta : 1.0f;
@@ -76,10 +89,11 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
                 ptrdiff_t packed_ic = -1;
                 #pragma omp for schedule(static)
                 for (ptrdiff_t item = 0; item < row_blocks * col_blocks; item++) {
-                    ptrdiff_t ic = (item / col_blocks) * GEMM_MC;
-                    ptrdiff_t jb = (item % col_blocks) * GEMM_NB;
-                    ptrdiff_t mc = min_ptrdiff(GEMM_MC, m - ic);
-                    ptrdiff_t j_end = min_ptrdiff(jb + GEMM_NB, nc);
+                    ptrdiff_t r = item / col_blocks, cb = item % col_blocks;
+                    ptrdiff_t ic = block_start(r, row_panels, row_blocks) * GEMM_MR;
+                    ptrdiff_t mc = min_ptrdiff(block_start(r + 1, row_panels, row_blocks) * GEMM_MR, m) - ic;
+                    ptrdiff_t jb = block_start(cb, b_panels, col_blocks) * GEMM_NR;
+                    ptrdiff_t j_end = min_ptrdiff(block_start(cb + 1, b_panels, col_blocks) * GEMM_NR, nc);
                     if (ic != packed_ic) {
                         for (ptrdiff_t q = 0; q < (mc + GEMM_MR - 1) / GEMM_MR; q++)
                             gm_gemm_pack_a_panel(my_a, a, lda, trans_a, ic, pc, mc, kc, q);
