@@ -120,6 +120,30 @@ def test_frozen_network_passes_gradients_without_accumulating(rng):
     assert net.requires_grad_(True) is net and all(layer.requires_grad for layer in net.layers)
 
 
+@pytest.mark.parametrize("first", ["reshape", "conv"])
+def test_backward_parameters_matches_backward(first, rng):
+    """Parameter gradients without the input gradient: the same values."""
+    layers = [nn.Conv2d(1, 3, 3, padding=1, seed=1), nn.ReLU(), nn.ConvTranspose2d(3, 2, 3, padding=1, seed=2),
+              nn.Flatten(), nn.Linear(2 * 5 * 5, 2, seed=3)]
+    net = nn.Sequential(nn.Reshape(1, 5, 5), *layers) if first == "reshape" else nn.Sequential(*layers)
+    x = rng.random((4, 25) if first == "reshape" else (4, 1, 5, 5), dtype=np.float32)
+    w = rng.standard_normal((4, 2)).astype(np.float32)
+    net.zero_grad()
+    net(x)
+    net.backward(w)
+    want = [g.copy() for g in net.gradients()]
+    net.zero_grad()
+    net(x)
+    assert net.backward_parameters(w) is None
+    for g, expected in zip(net.gradients(), want):
+        np.testing.assert_array_equal(g, expected)
+    linear = nn.Linear(3, 2, seed=4)
+    linear.zero_grad()
+    linear(x[:, :3].reshape(4, 3) if first == "reshape" else x.reshape(4, -1)[:, :3])
+    linear.backward_parameters(w)
+    assert np.any(linear.grad_weight != 0)
+
+
 def test_concat_labels(rng):
     layer = nn.ConcatLabels(3)
     x = rng.standard_normal((2, 4)).astype(np.float32)

@@ -160,11 +160,11 @@ class GAN(GenerativeModel):
             # backward right after its forward (D's layers cache one pass)
             logits = self._discriminate(real, labels, True)
             loss_real, grad = _discriminator_side(self.loss, logits, True, self.label_smoothing)
-            self.discriminator.backward(grad)
+            self.discriminator.backward_parameters(grad)    # D's inputs need no gradient here
             d_real = self._d_mean_output(logits)
             logits = self._discriminate(fake, fake_labels, True)
             loss_fake, grad = _discriminator_side(self.loss, logits, False, self.label_smoothing)
-            self.discriminator.backward(grad)
+            self.discriminator.backward_parameters(grad)
             d_fake = self._d_mean_output(logits)
             d_loss = loss_real + loss_fake + penalty
             nn.check_finite({"d_loss": d_loss}, self.discriminator.gradients())

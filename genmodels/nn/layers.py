@@ -73,12 +73,19 @@ class Linear(Module):
 
     def backward(self, grad_out):
         # dy (N, out) -> dx (N, in); dW += dy^T x; db += sum dy
+        dy = self._parameter_gradients(grad_out)
+        return ops.gemm(dy, self.weight)
+
+    def backward_parameters(self, grad_out):
+        self._parameter_gradients(grad_out)
+
+    def _parameter_gradients(self, grad_out):
         dy = _input(grad_out, "Linear.backward", 2, self.out_features)
         if self.requires_grad:
             ops.gemm(dy, self._x, self.grad_weight, trans_a=True, beta=1.0)
             if self.bias is not None:
                 ops.bias_grad(dy, self.grad_bias, accumulate=True)
-        return ops.gemm(dy, self.weight)
+        return dy
 
 
 class _ConvBase(Module):
@@ -136,14 +143,21 @@ class Conv2d(_ConvBase):
                                   workspace=ws)
 
     def backward(self, grad_out):
+        dy, ws = self._parameter_gradients(grad_out)
+        return ops.conv2d_backward_input(dy, self.weight, self._x.shape, stride=self.stride,
+                                         padding=self.padding, workspace=ws)
+
+    def backward_parameters(self, grad_out):
+        self._parameter_gradients(grad_out)
+
+    def _parameter_gradients(self, grad_out):
         dy = _input(grad_out, "Conv2d.backward", 4, self.out_channels)
         ws = self._workspace(ops.conv2d_workspace_size(self._x.shape, self.weight.shape, self.stride, self.padding))
         if self.requires_grad:
             ops.conv2d_backward_weight(dy, self._x, self.kernel_size, stride=self.stride, padding=self.padding,
                                        grad_weight=self.grad_weight, grad_bias=self.grad_bias,
                                        compute_bias=self.bias is not None, workspace=ws)
-        return ops.conv2d_backward_input(dy, self.weight, self._x.shape, stride=self.stride,
-                                         padding=self.padding, workspace=ws)
+        return dy, ws
 
 
 class ConvTranspose2d(_ConvBase):
@@ -173,6 +187,14 @@ class ConvTranspose2d(_ConvBase):
                                             workspace=self._ws_for(x.shape))
 
     def backward(self, grad_out):
+        dy, ws = self._parameter_gradients(grad_out)
+        return ops.conv_transpose2d_backward_input(dy, self.weight, self._x.shape, stride=self.stride,
+                                                   padding=self.padding, workspace=ws)
+
+    def backward_parameters(self, grad_out):
+        self._parameter_gradients(grad_out)
+
+    def _parameter_gradients(self, grad_out):
         dy = _input(grad_out, "ConvTranspose2d.backward", 4, self.out_channels)
         ws = self._ws_for(self._x.shape)
         if self.requires_grad:
@@ -180,8 +202,7 @@ class ConvTranspose2d(_ConvBase):
                                                  padding=self.padding, grad_weight=self.grad_weight,
                                                  grad_bias=self.grad_bias, compute_bias=self.bias is not None,
                                                  workspace=ws)
-        return ops.conv_transpose2d_backward_input(dy, self.weight, self._x.shape, stride=self.stride,
-                                                   padding=self.padding, workspace=ws)
+        return dy, ws
 
 
 class _BatchNorm(Module):

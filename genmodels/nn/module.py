@@ -27,6 +27,12 @@ class Module:
     def backward(self, grad_out):
         raise NotImplementedError
 
+    def backward_parameters(self, grad_out):
+        """backward when the input needs no gradient (it is data): only the
+        parameter gradients accumulate; layers that can skip computing the
+        input gradient do. Returns None."""
+        self.backward(grad_out)
+
     def _params(self):
         """{name: (parameter, gradient)} of this layer itself."""
         return {}

@@ -34,6 +34,14 @@ class Sequential(Module):
             x = layer.forward(x, training)
         return x
 
+    def backward_parameters(self, grad_out):
+        # below the first layer with parameters no gradient is needed at all
+        first = next((i for i, layer in enumerate(self.layers) if layer.parameters()), len(self.layers))
+        for layer in reversed(self.layers[first + 1:]):
+            grad_out = layer.backward(grad_out)
+        if first < len(self.layers):
+            self.layers[first].backward_parameters(grad_out)
+
     def backward(self, grad_out):
         for layer in reversed(self.layers):
             grad_out = layer.backward(grad_out)
