@@ -52,6 +52,8 @@ LAYERS = {
     "tanh": (lambda: nn.Tanh(), (4, 5)),
     "flatten": (lambda: nn.Flatten(), (2, 3, 4)),
     "reshape": (lambda: nn.Reshape(3, 4), (2, 12)),
+    "mbstd": (lambda: nn.MinibatchStd(), (5, 4)),
+    "mbstd2d": (lambda: nn.MinibatchStd(), (3, 2, 2, 3)),
 }
 
 
@@ -142,6 +144,18 @@ def test_backward_parameters_matches_backward(first, rng):
     linear(x[:, :3].reshape(4, 3) if first == "reshape" else x.reshape(4, -1)[:, :3])
     linear.backward_parameters(w)
     assert np.any(linear.grad_weight != 0)
+
+
+def test_minibatch_std_appends_the_mean_standard_deviation(rng):
+    x = rng.standard_normal((6, 3, 4, 4)).astype(np.float32)
+    y = nn.MinibatchStd()(x)
+    assert y.shape == (6, 4, 4, 4)
+    np.testing.assert_array_equal(y[:, :3], x)
+    np.testing.assert_allclose(y[:, 3], np.std(x.astype(np.float64), axis=0).mean(), rtol=1e-6)
+    flat = nn.MinibatchStd()(np.repeat(x[:1].reshape(1, -1), 5, axis=0))    # identical examples
+    assert flat.shape == (5, 49) and np.all(flat[:, -1] < 1e-3)
+    with pytest.raises(ValueError, match="MinibatchStd: expected"):
+        nn.MinibatchStd()(np.zeros((2, 3, 4)))
 
 
 def test_concat_labels(rng):

@@ -5,6 +5,7 @@ from .activations import LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
 from .callbacks import Callback, EarlyStopping, LambdaCallback, ModelCheckpoint
 from .history import History
 from .layers import BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Linear
+from .minibatch import MinibatchStd
 from .module import Module
 from .optim import SGD, Adam, AdamW, Optimizer
 from .sequential import Sequential
@@ -13,6 +14,6 @@ from .training import NonFiniteLossError, Trainer, check_finite, iterate_batches
 
 __all__ = ["Module", "Sequential", "Linear", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d",
            "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softplus", "Dropout", "Flatten", "Reshape",
-           "ConcatLabels", "one_hot", "losses", "Optimizer", "SGD", "Adam", "AdamW", "Trainer",
+           "ConcatLabels", "MinibatchStd", "one_hot", "losses", "Optimizer", "SGD", "Adam", "AdamW", "Trainer",
            "History", "Callback", "EarlyStopping", "ModelCheckpoint", "LambdaCallback",
            "NonFiniteLossError", "check_finite", "iterate_batches"]

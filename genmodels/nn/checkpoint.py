@@ -1,13 +1,14 @@
 """How layers, Sequential and optimisers go into checkpoints."""
 from .. import io
-from . import activations, layers, optim, sequential, shape
+from . import activations, layers, minibatch, optim, sequential, shape
 from .module import Module
 
 __all__ = []
 
 _LAYERS = [layers.Linear, layers.Conv2d, layers.ConvTranspose2d, layers.BatchNorm1d, layers.BatchNorm2d,
            activations.ReLU, activations.LeakyReLU, activations.Sigmoid, activations.Tanh,
-           activations.Softplus, shape.Flatten, shape.Reshape, shape.Dropout, shape.ConcatLabels]
+           activations.Softplus, shape.Flatten, shape.Reshape, shape.Dropout, shape.ConcatLabels,
+           minibatch.MinibatchStd]
 
 
 def module_spec(module):
