@@ -86,3 +86,20 @@ def test_tsne_handles_duplicates_and_constant_columns():
     X[:, 2] = 1.0                     # a constant column
     emb = gm.latent.TSNE(perplexity=10, random_state=0, n_iter=300).fit_transform(X)
     assert np.all(np.isfinite(emb))
+
+
+def test_csr_from_coo_sums_duplicates_like_scipy(rng):
+    from scipy.sparse import coo_matrix
+    from genmodels.latent._graph import csr_from_coo
+    n = 50
+    rows, cols = rng.integers(0, n, 400), rng.integers(0, n, 400)
+    vals = rng.random(400)
+    indptr, indices, summed = csr_from_coo(rows.astype(np.int32), cols.astype(np.int32), vals, n)
+    want = coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsr()
+    want.sum_duplicates()
+    want.sort_indices()
+    np.testing.assert_array_equal(indptr, want.indptr)
+    np.testing.assert_array_equal(indices, want.indices)
+    np.testing.assert_allclose(summed, want.data, rtol=1e-12)
+    empty = csr_from_coo(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0), 3)
+    np.testing.assert_array_equal(empty[0], [0, 0, 0, 0])

@@ -65,10 +65,12 @@ class TSNE:
         idx, dist = nearest_neighbors(X, k, metric=self.metric)
         conditional = _core.tsne_affinities(np.ascontiguousarray(dist, np.float32), float(self.perplexity))
         rows, cols, vals = knn_coo(idx, conditional)
+        del idx, dist, conditional
         # symmetrise: P = (P + P^T) / 2n
         indptr, indices, p = csr_from_coo(np.concatenate([rows, cols]), np.concatenate([cols, rows]),
                                           np.concatenate([vals, vals]), n)
-        return indptr, indices, np.ascontiguousarray(p / (2.0 * n), np.float32)
+        p *= 1.0 / (2.0 * n)
+        return indptr, indices, p.astype(np.float32)
 
     def _initial(self, X, seed):
         n = len(X)
