@@ -395,3 +395,18 @@ def test_pca_layout_against_svd(rng):
         want = centred @ vt[:2].T
         want = want * np.sign(np.sum(want * y, axis=0))   # the same axes up to sign
         np.testing.assert_allclose(y, want * (10 / np.abs(want).max()), atol=1e-8)
+
+
+def test_principal_components_in_row_blocks(rng, monkeypatch):
+    from genmodels.latent import _pca
+    X = (rng.standard_normal((300, 6)) * [4, 2, 1, 0.5, 0.2, 0.1] + 100).astype(np.float32)
+    whole = _pca.principal_components(X, 3)
+    monkeypatch.setattr(_pca, "_ROWS", 7)             # many blocks: the same projection
+    np.testing.assert_allclose(_pca.principal_components(X, 3), whole, rtol=1e-9, atol=1e-9)
+    centred = X.astype(np.float64) - X.mean(0, dtype=np.float64)
+    vt = np.linalg.svd(centred, full_matrices=False)[2]
+    want = centred @ vt[:3].T
+    np.testing.assert_allclose(np.abs(whole), np.abs(want), rtol=1e-6, atol=1e-6)
+    big = np.argmax(np.abs(vt[:3]), axis=1)           # signs: largest coefficient positive
+    np.testing.assert_allclose(whole, want * np.sign(vt[np.arange(3), big]), rtol=1e-6, atol=1e-6)
+    assert _pca.principal_components(X[:, :1], 2)[:, 1].tolist() == [0.0] * 300   # fewer directions

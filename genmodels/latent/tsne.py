@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _core, ops
 from ._graph import csr_from_coo, knn_coo
+from ._pca import principal_components
 from ._validate import as_points, seed_from, threads
 from .knn import nearest_neighbors
 
@@ -83,12 +84,7 @@ class TSNE:
             return ops.normal((n, 2), seed=seed, stream="init", std=1e-4)
         if self.init != "pca":
             raise ValueError(f"TSNE: 'init' must be 'pca', 'random' or an array, got {self.init!r}")
-        centred = X.astype(np.float64) - X.mean(0)
-        _, _, vt = np.linalg.svd(centred, full_matrices=False)
-        y = centred @ vt[:2].T
-        if y.shape[1] < 2:
-            y = np.hstack([y, np.zeros((n, 2 - y.shape[1]))])
-        y *= np.sign(y[np.abs(y).argmax(0), [0, 1]])            # a deterministic sign
+        y = principal_components(X, 2)
         std = y[:, 0].std()
         return np.ascontiguousarray(y / (std if std > 0 else 1) * 1e-4, dtype=np.float32)
 

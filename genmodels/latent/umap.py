@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from .. import _core, ops
+from ._pca import principal_components
 from ._validate import as_points, seed_from, threads
 from .knn import nearest_neighbors
 
@@ -279,17 +280,7 @@ def pca_layout(X, dim):
     there are more points than features, else an SVD), each signed so that
     its largest coefficient is positive, scaled to a largest coordinate of
     10."""
-    centred = X.astype(np.float64) - X.mean(0, dtype=np.float64)
-    n, d = centred.shape
-    if n > d:
-        values, vectors = np.linalg.eigh(centred.T @ centred)
-        axes = vectors[:, ::-1][:, :dim].T
-    else:
-        axes = np.linalg.svd(centred, full_matrices=False)[2][:dim]
-    axes = axes * np.sign(axes[np.arange(len(axes)), np.abs(axes).argmax(1)])[:, None]
-    y = centred @ axes.T
-    if y.shape[1] < dim:
-        y = np.hstack([y, np.zeros((n, dim - y.shape[1]))])
+    y = principal_components(X, dim)
     return y * (10 / max(np.abs(y).max(), 1e-300))
 
 
