@@ -410,3 +410,14 @@ def test_principal_components_in_row_blocks(rng, monkeypatch):
     big = np.argmax(np.abs(vt[:3]), axis=1)           # signs: largest coefficient positive
     np.testing.assert_allclose(whole, want * np.sign(vt[np.arange(3), big]), rtol=1e-6, atol=1e-6)
     assert _pca.principal_components(X[:, :1], 2)[:, 1].tolist() == [0.0] * 300   # fewer directions
+
+
+def test_orthonormal_basis_drops_dependent_columns(rng):
+    a, b, c = rng.standard_normal((3, 500))
+    S = np.stack([a, b, a + 2 * b, c * 1e6], axis=1)    # one dependent column, one large
+    Q = U._orthonormal(S)
+    assert Q.shape == (500, 3)
+    np.testing.assert_allclose(Q.T @ Q, np.eye(3), atol=1e-12)
+    projection = Q @ (Q.T @ S)                          # the same span as S
+    np.testing.assert_allclose(projection, S, atol=1e-8 * np.abs(S).max())
+    assert U._orthonormal(np.zeros((5, 2))).shape == (5, 0)

@@ -166,11 +166,35 @@ def _subgraph(indptr, indices, values, members):
     return sub_indptr, np.ascontiguousarray(local[indices[keep]]), np.ascontiguousarray(values[keep])
 
 
+# The spectral start works on tall, thin blocks (n x a few). Their products
+# go through einsum rather than BLAS: NumPy's threaded BLAS would wake
+# worker threads that keep spinning against the C kernels' own threads.
+
+def _gram(A, B):
+    """A^T B for tall, thin A and B."""
+    return np.einsum("ij,ik->jk", A, B)
+
+
+def _times(A, C):
+    """A @ C for tall, thin A and a small C."""
+    return np.einsum("ij,jk->ik", A, C)
+
+
 def _orthonormal(S):
-    """An orthonormal basis of S's columns, dropping dependent ones."""
-    Q, R = np.linalg.qr(S)
-    diag = np.abs(np.diag(R))
-    return Q[:, diag > 1e-10 * max(diag.max(), 1e-300)]
+    """An orthonormal basis of S's columns by Gram-Schmidt with
+    re-orthogonalisation ("twice is enough"), dropping columns that depend
+    on earlier ones (left with under 1e-10 of the largest column's norm)."""
+    scale = max(float(np.sqrt(_gram(S, S).diagonal().max())) if S.shape[1] else 0.0, 1e-300)
+    basis = []
+    for j in range(S.shape[1]):
+        v = S[:, j].copy()
+        for _ in range(2):
+            for q in basis:
+                v -= np.einsum("i,i->", q, v) * q
+        norm = float(np.sqrt(np.einsum("i,i->", v, v)))
+        if norm > 1e-10 * scale:
+            basis.append(v / norm)
+    return np.stack(basis, axis=1) if basis else np.zeros((len(S), 0))
 
 
 def spectral_vectors(indptr, indices, values, dim, seed, offset=0):
@@ -194,16 +218,16 @@ def spectral_vectors(indptr, indices, values, dim, seed, offset=0):
         return _core.csr_chebyshev_step(indptr, indices, normalised, np.ascontiguousarray(y1), y0, scale, shift)
 
     def deflate(V):
-        return V - np.outer(trivial, trivial @ V)
+        return V - np.outer(trivial, np.einsum("i,ij->j", trivial, V))
 
     block = min(dim + 2, n - 1)    # two extra vectors speed up convergence
     X = ops.normal((n, block), seed=seed, stream="init", offset=offset).astype(np.float64)
     X = _orthonormal(deflate(X))
     for _ in range(_SPECTRAL_MAX_ITERATIONS):
         AX = step(X, None, 1.0, 0.0)
-        theta, C = np.linalg.eigh(X.T @ AX)
+        theta, C = np.linalg.eigh(_gram(X, AX))
         theta, C = theta[::-1], C[:, ::-1]
-        X, AX = X @ C, AX @ C
+        X, AX = _times(X, C), _times(AX, C)
         residual = np.linalg.norm(deflate(AX - X * theta)[:, :dim], axis=0)
         if residual.max() < _SPECTRAL_TOLERANCE:
             vectors = X[:, :dim]
