@@ -75,3 +75,12 @@ def local_data(loader, **kwargs):
         if os.environ.get("GENMODELS_REQUIRE_DATA") == "1":
             raise
         pytest.skip("data set not installed locally (.ci/run installs it)")
+
+
+def blobs(n=600, d=8, centers=4, seed=0, scale=8.0):
+    """n points around `centers` Gaussian centres in d dimensions, and their
+    centre ids: clusters any embedding should keep apart."""
+    rng = np.random.default_rng(seed)
+    c = rng.normal(scale=scale, size=(centers, d))
+    labels = rng.integers(0, centers, n)
+    return (c[labels] + rng.normal(size=(n, d))).astype(np.float32), labels

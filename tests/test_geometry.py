@@ -5,13 +5,7 @@ import pytest
 from scipy.stats import norm
 
 import genmodels as gm
-
-
-def blobs(n=400, d=8, centers=4, seed=0):
-    rng = np.random.default_rng(seed)
-    c = rng.normal(scale=8.0, size=(centers, d))
-    labels = rng.integers(0, centers, n)
-    return (c[labels] + rng.normal(size=(n, d))).astype(np.float32), labels
+from conftest import blobs
 
 
 def test_interpolate(rng):

@@ -8,15 +8,9 @@ import numpy as np
 import pytest
 
 import genmodels as gm
+from conftest import blobs
 from genmodels import _core
 from genmodels.latent import umap as U
-
-
-def blobs(n=600, d=8, centers=4, seed=0, scale=8.0):
-    rng = np.random.default_rng(seed)
-    c = rng.normal(scale=scale, size=(centers, d))
-    labels = rng.integers(0, centers, n)
-    return (c[labels] + rng.normal(size=(n, d))).astype(np.float32), labels
 
 
 # --- the fuzzy simplicial set --------------------------------------------------------
