@@ -44,7 +44,7 @@ def scores(samples, cond_samples):
 def run_genmodels(model, epochs, threads):
     gm.set_num_threads(threads)
     ds = gm.datasets.load_mnist()
-    arch, conditional = model.split("-")[0], model.endswith("cgan")
+    arch, conditional = model.split("-")[0], model.endswith("-cgan")
     if conditional:
         net = gm.CGAN(latent_dim=LATENT, n_classes=10, architecture=arch, seed=0)
     else:
@@ -91,7 +91,7 @@ def run_torch(model, epochs, threads):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     ds = gm.datasets.load_mnist()
-    arch, conditional = model.split("-")[0], model.endswith("cgan")
+    arch, conditional = model.split("-")[0], model.endswith("-cgan")
     extra = 10 if conditional else 0
     g, d = torch_networks(arch, extra)
     g_opt = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
