@@ -189,7 +189,7 @@ class GAN(GenerativeModel):
 
     def _input_gradient(self, flat, labels, grad_logits):
         """One forward and backward pass of D; the gradient w.r.t. the images
-        (N, input_dim). D's parameter gradients accumulate as usual."""
+        (N, input_dim). D's parameter gradients accumulate unless frozen."""
         self._discriminate(flat, labels, True)
         grad = self._d_grad(self.discriminator.backward(grad_logits))
         return np.ascontiguousarray(grad).reshape(len(flat), -1)
@@ -211,8 +211,8 @@ class GAN(GenerativeModel):
         direction = (g / np.maximum(norms, 1e-12)[:, None]).astype(np.float32)
         coef = (2 * self.gradient_penalty / n * (norms - 1) / (2 * step)).astype(np.float32)[:, None]
         for sign in (1.0, -1.0):
-            shifted = np.ascontiguousarray(points + sign * step * direction)
-            self._input_gradient(shifted, labels, sign * coef)
+            self._discriminate(np.ascontiguousarray(points + sign * step * direction), labels, True)
+            self.discriminator.backward_parameters(sign * coef)
         return float(self.gradient_penalty * np.mean((norms - 1) ** 2))
 
     def _fake_labels(self, labels):
