@@ -214,6 +214,8 @@ def test_bad_input(mnist):
         gm.GAN(loss="least-squares")
     with pytest.raises(ValueError, match="'gradient_penalty' must be a finite number >= 0"):
         gm.GAN(gradient_penalty=-1.0)
+    with pytest.raises(ValueError, match="'gradient_penalty' must be a finite number >= 0, got 'ten'"):
+        gm.GAN(gradient_penalty="ten")
 
 
 def test_a_fresh_interpreter_loads_a_saved_model(tmp_path, run_python):

@@ -184,7 +184,7 @@ def _orthonormal(S):
     """An orthonormal basis of S's columns by Gram-Schmidt with
     re-orthogonalisation ("twice is enough"), dropping columns that depend
     on earlier ones (left with under 1e-10 of the largest column's norm)."""
-    scale = max(float(np.sqrt(_gram(S, S).diagonal().max())) if S.shape[1] else 0.0, 1e-300)
+    scale = max(float(np.sqrt(np.einsum("ij,ij->j", S, S).max())) if S.shape[1] else 0.0, 1e-300)
     basis = []
     for j in range(S.shape[1]):
         v = S[:, j].copy()

@@ -98,8 +98,9 @@ class GAN(GenerativeModel):
             raise ValueError(f"{name}: 'label_smoothing' must be in [0, 0.5), got {label_smoothing}")
         if not clip_value > 0:
             raise ValueError(f"{name}: 'clip_value' must be > 0, got {clip_value}")
-        if not 0 <= gradient_penalty < float("inf"):
-            raise ValueError(f"{name}: 'gradient_penalty' must be a finite number >= 0, got {gradient_penalty}")
+        if not (isinstance(gradient_penalty, (int, float, np.integer, np.floating))
+                and 0 <= gradient_penalty < float("inf")):
+            raise ValueError(f"{name}: 'gradient_penalty' must be a finite number >= 0, got {gradient_penalty!r}")
         self.gradient_penalty = float(gradient_penalty)
         self.architecture, self.loss = architecture, loss
         self.label_smoothing, self.clip_value = float(label_smoothing), float(clip_value)

@@ -127,6 +127,9 @@ class _ConvBase(Module):
             out["bias"] = (self.bias, self.grad_bias)
         return out
 
+    def backward_parameters(self, grad_out):
+        self._parameter_gradients(grad_out)
+
 
 class Conv2d(_ConvBase):
     """2-D convolution, NCHW; weight (out_channels, in_channels, kh, kw)."""
@@ -146,9 +149,6 @@ class Conv2d(_ConvBase):
         dy, ws = self._parameter_gradients(grad_out)
         return ops.conv2d_backward_input(dy, self.weight, self._x.shape, stride=self.stride,
                                          padding=self.padding, workspace=ws)
-
-    def backward_parameters(self, grad_out):
-        self._parameter_gradients(grad_out)
 
     def _parameter_gradients(self, grad_out):
         dy = _input(grad_out, "Conv2d.backward", 4, self.out_channels)
@@ -190,9 +190,6 @@ class ConvTranspose2d(_ConvBase):
         dy, ws = self._parameter_gradients(grad_out)
         return ops.conv_transpose2d_backward_input(dy, self.weight, self._x.shape, stride=self.stride,
                                                    padding=self.padding, workspace=ws)
-
-    def backward_parameters(self, grad_out):
-        self._parameter_gradients(grad_out)
 
     def _parameter_gradients(self, grad_out):
         dy = _input(grad_out, "ConvTranspose2d.backward", 4, self.out_channels)
