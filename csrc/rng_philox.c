@@ -5,6 +5,8 @@
  * it holds the 32-bit values at positions 4b .. 4b+3. */
 #include "gm.h"
 
+#include <string.h>
+
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u
 #define PHILOX_W0 0x9E3779B9u
@@ -63,6 +65,8 @@ float gm_rng_uniform_at(uint64_t seed, uint64_t stream, uint64_t index)
  * block per lane, two groups interleaved to hide the multiply latency).
  * Integer arithmetic only: both paths give the same bits. */
 #define LANES 16
+/* Below this many values a span's rest goes block by block. */
+#define PARTIAL_GROUP_MIN 12
 
 static void philox_lanes_portable(uint64_t seed, uint64_t stream,
                                   uint64_t first_block, uint32_t out[4 * LANES])
@@ -170,6 +174,14 @@ void gm_rng_u32_span(uint32_t *out, size_t n, uint64_t seed, uint64_t stream,
     /* whole groups of LANES blocks straight into out */
     for (; n - i >= 4 * LANES; i += 4 * LANES, pos += 4 * LANES)
         lanes(seed, stream, pos >> 2, out + i);
+    /* a short span's rest: one group computed whole (vector lanes beat a
+     * few scalar blocks) and the part needed copied */
+    if (n - i >= PARTIAL_GROUP_MIN && lanes != philox_lanes_portable) {
+        uint32_t group[4 * LANES];
+        lanes(seed, stream, pos >> 2, group);
+        memcpy(out + i, group, sizeof(uint32_t) * (n - i));
+        return;
+    }
     /* whole blocks, then a partial last one */
     for (; n - i >= 4; i += 4, pos += 4) {
         philox_block(seed, stream, pos >> 2, block);

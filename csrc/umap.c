@@ -38,19 +38,55 @@ typedef struct {
     uint64_t seed, nnz;
 } epoch_args;
 
-/* The steps one head takes in an epoch, gathered so that their
+/* The steps one head takes in an epoch, gathered so that their distances
+ * (independent loads: many cache misses in flight at once) and
  * coefficients are computed many at a time, then applied in order. */
 #define UMAP_JOBS 512
 typedef struct {
     int64_t other[UMAP_JOBS];
     float d2[UMAP_JOBS], coeff[UMAP_JOBS];
+    float dx[UMAP_JOBS], dy[UMAP_JOBS];   /* start_i - y for 2-D layouts */
     uint8_t attract[UMAP_JOBS];
     int count;
 } step_jobs;
 
+/* 2-D layouts, the common case, get the coordinates' differences once;
+ * the operations and their order are dist2's and the general loop's, so
+ * both give the same bits. */
+static void flush_jobs_2d(step_jobs *jobs, float *yi, const float *start_i, const epoch_args *p)
+{
+    int count = jobs->count;
+    const float *others = p->others;
+    float x0 = start_i[0], x1 = start_i[1];
+    for (int s = 0; s < count; s++) {
+        const float *y = others + 2 * jobs->other[s];
+        float dx = x0 - y[0], dy = x1 - y[1];
+        jobs->dx[s] = dx;
+        jobs->dy[s] = dy;
+        jobs->d2[s] = dx * dx + dy * dy;
+    }
+    gm_umap_coefficients(jobs->coeff, jobs->d2, jobs->attract, count, p->a, p->b, p->gamma);
+    float alpha = p->alpha, y0 = yi[0], y1 = yi[1];
+    for (int s = 0; s < count; s++) {
+        float coeff = jobs->coeff[s];
+        /* coincident points have coeff 0, and clip(0 * d) = 0: no step */
+        y0 += alpha * clip(coeff * jobs->dx[s]);
+        y1 += alpha * clip(coeff * jobs->dy[s]);
+    }
+    yi[0] = y0;
+    yi[1] = y1;
+    jobs->count = 0;
+}
+
 static void flush_jobs(step_jobs *jobs, float *yi, const float *start_i, const epoch_args *p)
 {
+    if (p->dim == 2) {
+        flush_jobs_2d(jobs, yi, start_i, p);
+        return;
+    }
     ptrdiff_t dim = p->dim;
+    for (int s = 0; s < jobs->count; s++)
+        jobs->d2[s] = dist2(start_i, p->others + jobs->other[s] * dim, dim);
     gm_umap_coefficients(jobs->coeff, jobs->d2, jobs->attract, jobs->count, p->a, p->b, p->gamma);
     for (int s = 0; s < jobs->count; s++) {
         float coeff = jobs->coeff[s];
@@ -63,15 +99,12 @@ static void flush_jobs(step_jobs *jobs, float *yi, const float *start_i, const e
     jobs->count = 0;
 }
 
-static inline void add_job(step_jobs *jobs, float *yi, const float *start_i, int64_t other, int attract,
-                           const epoch_args *p)
+/* Makes room for `more` jobs (at most UMAP_JOBS), flushing if needed. */
+static inline void reserve_jobs(step_jobs *jobs, int more, float *yi, const float *start_i,
+                                const epoch_args *p)
 {
-    if (jobs->count == UMAP_JOBS)
+    if (jobs->count + more > UMAP_JOBS)
         flush_jobs(jobs, yi, start_i, p);
-    int s = jobs->count++;
-    jobs->other[s] = other;
-    jobs->attract[s] = (uint8_t)attract;
-    jobs->d2[s] = dist2(start_i, p->others + other * p->dim, p->dim);
 }
 
 /* Moves head i (yi, in place) by its due edges in `epoch`: their pulls,
@@ -87,7 +120,9 @@ static void move_head(float *yi, const float *start_i, ptrdiff_t i, int epoch, c
     for (int64_t e = g->indptr[i]; e < g->indptr[i + 1]; e++) {
         if (p->next_sample[e] > (float)epoch)
             continue;
-        add_job(jobs, yi, start_i, g->indices[e], 1, p);
+        reserve_jobs(jobs, 1, yi, start_i, p);
+        jobs->other[jobs->count] = g->indices[e];
+        jobs->attract[jobs->count++] = 1;
         float eps = g->epochs_per_sample[e];
         p->next_sample[e] += eps;
         if (!(p->rate > 0))
@@ -100,14 +135,21 @@ static void move_head(float *yi, const float *start_i, ptrdiff_t i, int epoch, c
     }
     uint64_t position = ((uint64_t)epoch * p->nnz + (uint64_t)g->indptr[i]) * UMAP_MAX_NEGATIVES;
     uint32_t draws[UMAP_JOBS];
+    uint64_t n_tails = (uint64_t)g->n_tails;
+    int64_t self = p->fitting ? (int64_t)i : -1;   /* a head is not its own negative sample */
     for (int64_t done = 0; done < n_negative; done += UMAP_JOBS) {
-        int count = n_negative - done < UMAP_JOBS ? (int)(n_negative - done) : UMAP_JOBS;
-        gm_rng_u32_span(draws, (size_t)count, p->seed, GM_UMAP_STREAM, position + (uint64_t)done);
-        for (int s = 0; s < count; s++) {
-            int64_t k = (int64_t)(((uint64_t)draws[s] * (uint64_t)g->n_tails) >> 32);
-            if (!(p->fitting && k == i))
-                add_job(jobs, yi, start_i, k, 0, p);
+        int batch = n_negative - done < UMAP_JOBS ? (int)(n_negative - done) : UMAP_JOBS;
+        gm_rng_u32_span(draws, (size_t)batch, p->seed, GM_UMAP_STREAM, position + (uint64_t)done);
+        reserve_jobs(jobs, batch, yi, start_i, p);
+        int count = jobs->count;
+        for (int s = 0; s < batch; s++) {
+            int64_t k = (int64_t)(((uint64_t)draws[s] * n_tails) >> 32);
+            __builtin_prefetch(p->others + k * p->dim);   /* a likely cache miss: start it now */
+            jobs->other[count] = k;
+            jobs->attract[count] = 0;
+            count += k != self;
         }
+        jobs->count = count;
     }
     flush_jobs(jobs, yi, start_i, p);
 }
