@@ -41,7 +41,7 @@ typedef struct {
 /* The steps one head takes in an epoch, gathered so that their distances
  * (independent loads: many cache misses in flight at once) and
  * coefficients are computed many at a time, then applied in order. */
-#define UMAP_JOBS 512
+#define UMAP_JOBS 512   /* a multiple of the 8 vector lanes */
 typedef struct {
     int64_t other[UMAP_JOBS];
     float d2[UMAP_JOBS], coeff[UMAP_JOBS];
@@ -65,7 +65,13 @@ static void flush_jobs_2d(step_jobs *jobs, float *yi, const float *start_i, cons
         jobs->dy[s] = dy;
         jobs->d2[s] = dx * dx + dy * dy;
     }
-    gm_umap_coefficients(jobs->coeff, jobs->d2, jobs->attract, count, p->a, p->b, p->gamma);
+    /* whole vectors of coefficients: the padding's are computed, never used */
+    int padded = (count + 7) & ~7;
+    for (int s = count; s < padded; s++) {
+        jobs->d2[s] = 1.0f;
+        jobs->attract[s] = 0;
+    }
+    gm_umap_coefficients(jobs->coeff, jobs->d2, jobs->attract, padded, p->a, p->b, p->gamma);
     float alpha = p->alpha, y0 = yi[0], y1 = yi[1];
     for (int s = 0; s < count; s++) {
         float coeff = jobs->coeff[s];
