@@ -57,9 +57,11 @@ static inline float coefficient_portable(float d2, uint8_t attract, float a, flo
 {
     float pb = pow_portable(d2, b);
     float denominator = a * pb + 1.0f;
-    float pull_coeff = (-2.0f * a * b) * (pb / (d2 > 0 ? d2 : 1.0f)) / denominator;
-    float push_coeff = (2.0f * gamma * b) / ((0.001f + d2) * denominator);
-    return d2 > 0 ? (attract ? pull_coeff : push_coeff) : 0.0f;
+    /* one division: the chosen force's numerator over its denominator */
+    float numerator = attract ? (-2.0f * a * b) * pb : 2.0f * gamma * b;
+    float scale = attract ? (d2 > 0 ? d2 : 1.0f) : 0.001f + d2;
+    float c = numerator / (scale * denominator);
+    return d2 > 0 ? c : 0.0f;
 }
 
 #ifdef __x86_64__
@@ -109,13 +111,12 @@ static void coefficients_avx2(float *coeff, const float *d2, const uint8_t *attr
         __m256 pb = pow_avx2(x, vb);
         __m256 denominator = _mm256_add_ps(_mm256_mul_ps(va, pb), one);
         __m256 positive = _mm256_cmp_ps(x, zero, _CMP_GT_OQ);
-        __m256 safe = _mm256_blendv_ps(one, x, positive);
-        __m256 pull_coeff = _mm256_div_ps(_mm256_mul_ps(pull_scale, _mm256_div_ps(pb, safe)), denominator);
-        __m256 push_coeff = _mm256_div_ps(push_scale,
-                                          _mm256_mul_ps(_mm256_add_ps(_mm256_set1_ps(0.001f), x), denominator));
         __m128i flags8 = _mm_loadl_epi64((const __m128i *)(const void *)(attract + i));
         __m256 is_pull = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_cvtepu8_epi32(flags8), _mm256_setzero_si256()));
-        __m256 c = _mm256_blendv_ps(push_coeff, pull_coeff, is_pull);
+        __m256 numerator = _mm256_blendv_ps(push_scale, _mm256_mul_ps(pull_scale, pb), is_pull);
+        __m256 scale = _mm256_blendv_ps(_mm256_add_ps(_mm256_set1_ps(0.001f), x), _mm256_blendv_ps(one, x, positive),
+                                        is_pull);
+        __m256 c = _mm256_div_ps(numerator, _mm256_mul_ps(scale, denominator));
         _mm256_storeu_ps(coeff + i, _mm256_and_ps(c, positive));
     }
     for (; i < n; i++)
