@@ -13,27 +13,148 @@ static int pick_threads(size_t elements)
     return elements >= GM_PARALLEL_MIN_ELEMENTS ? gm_get_num_threads() : 1;
 }
 
+/* ---- binary cross-entropy with logits --------------------------------- *
+ * Per element max(x, 0) - x t + log1p(e) with e = exp(-|x|), and the
+ * gradient scale * (sigmoid(x) - t), sigmoid taken from the same e. A row
+ * sums its terms in double. The AVX2 row evaluates exp and log1p by
+ * polynomials (relative error about 1e-7; no libm call per element), eight
+ * lanes at a time, lanes summed in a fixed order. */
+
+typedef double (*bce_row_fn)(float *grad, const float *x, const float *t, size_t d, float scale);
+
+static double bce_row_portable(float *grad, const float *x, const float *t, size_t d, float scale)
+{
+    double sum = 0.0;
+    for (size_t j = 0; j < d; j++) {
+        float e = expf(-fabsf(x[j]));
+        sum += fmaxf(x[j], 0.0f) - x[j] * t[j] + log1pf(e);
+        if (grad) {
+            /* sigmoid(x) from the same exp(-|x|) */
+            float s = x[j] >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+            grad[j] = scale * (s - t[j]);
+        }
+    }
+    return sum;
+}
+
+#ifdef __x86_64__
+#include <immintrin.h>
+#define TARGET_AVX2 __attribute__((target("avx2,fma")))
+
+/* exp(-a) for a >= 0 (a above 87 counts as 87): a = k ln2 + r with |r| <=
+ * ln2 / 2 (Cody-Waite: ln2 in two parts), exp(-r) by its Taylor series to
+ * r^7, times 2^-k. */
+TARGET_AVX2 static inline __m256 exp_negative_avx2(__m256 a)
+{
+    a = _mm256_min_ps(a, _mm256_set1_ps(87.0f));
+    __m256 k = _mm256_round_ps(_mm256_mul_ps(a, _mm256_set1_ps(1.44269504f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693145752f), a);    /* ln2's leading bits */
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(1.42860677e-6f), r);          /* and the rest */
+    __m256 y = _mm256_sub_ps(_mm256_setzero_ps(), r);                    /* exp(y), |y| <= ln2/2 */
+    __m256 p = _mm256_set1_ps(1.0f / 5040);
+    p = _mm256_fmadd_ps(p, y, _mm256_set1_ps(1.0f / 720));
+    p = _mm256_fmadd_ps(p, y, _mm256_set1_ps(1.0f / 120));
+    p = _mm256_fmadd_ps(p, y, _mm256_set1_ps(1.0f / 24));
+    p = _mm256_fmadd_ps(p, y, _mm256_set1_ps(1.0f / 6));
+    p = _mm256_fmadd_ps(p, y, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, y, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, y, _mm256_set1_ps(1.0f));
+    __m256i scale = _mm256_slli_epi32(_mm256_sub_epi32(_mm256_set1_epi32(127), _mm256_cvtps_epi32(k)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(scale));
+}
+
+/* log1p(e) for e in [0, 1] as 2 atanh(z), z = e / (2 + e) <= 1/3, by the
+ * series to z^13: no cancellation for small e. */
+TARGET_AVX2 static inline __m256 log1p_unit_avx2(__m256 e)
+{
+    __m256 z = _mm256_div_ps(e, _mm256_add_ps(_mm256_set1_ps(2.0f), e));
+    __m256 z2 = _mm256_mul_ps(z, z);
+    __m256 p = _mm256_set1_ps(1.0f / 13);
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(1.0f / 11));
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(1.0f / 9));
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(1.0f / 7));
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(1.0f / 5));
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(1.0f / 3));
+    p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(1.0f));
+    return _mm256_mul_ps(_mm256_add_ps(z, z), p);
+}
+
+/* Eight lanes' terms and gradients. */
+TARGET_AVX2 static inline __m256 bce_lanes_avx2(__m256 x, __m256 t, __m256 *grad, float scale)
+{
+    __m256 abs_x = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+    __m256 e = exp_negative_avx2(abs_x);
+    __m256 one = _mm256_set1_ps(1.0f);
+    __m256 term = _mm256_add_ps(_mm256_sub_ps(_mm256_max_ps(x, _mm256_setzero_ps()), _mm256_mul_ps(x, t)),
+                                log1p_unit_avx2(e));
+    __m256 non_negative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ);
+    __m256 s = _mm256_div_ps(_mm256_blendv_ps(e, one, non_negative), _mm256_add_ps(one, e));
+    *grad = _mm256_mul_ps(_mm256_set1_ps(scale), _mm256_sub_ps(s, t));
+    return term;
+}
+
+TARGET_AVX2 static inline __m256d add_lanes_to(__m256d acc, __m256 v, __m256d *acc_high)
+{
+    *acc_high = _mm256_add_pd(*acc_high, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    return _mm256_add_pd(acc, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+}
+
+TARGET_AVX2 static double bce_row_avx2(float *grad, const float *x, const float *t, size_t d, float scale)
+{
+    __m256d low = _mm256_setzero_pd(), high = _mm256_setzero_pd();
+    size_t j = 0;
+    for (; j + 8 <= d; j += 8) {
+        __m256 g;
+        __m256 term = bce_lanes_avx2(_mm256_loadu_ps(x + j), _mm256_loadu_ps(t + j), &g, scale);
+        low = add_lanes_to(low, term, &high);
+        if (grad)
+            _mm256_storeu_ps(grad + j, g);
+    }
+    if (j < d) {   /* the tail through the same lanes, padded with zeros */
+        float xs[8] = {0}, ts[8] = {0}, gs[8], terms[8];
+        size_t rest = d - j;
+        for (size_t l = 0; l < rest; l++)
+            xs[l] = x[j + l], ts[l] = t[j + l];
+        __m256 g;
+        _mm256_storeu_ps(terms, bce_lanes_avx2(_mm256_loadu_ps(xs), _mm256_loadu_ps(ts), &g, scale));
+        _mm256_storeu_ps(gs, g);
+        for (size_t l = rest; l < 8; l++)
+            terms[l] = 0.0f;
+        low = add_lanes_to(low, _mm256_loadu_ps(terms), &high);
+        if (grad)
+            for (size_t l = 0; l < rest; l++)
+                grad[j + l] = gs[l];
+    }
+    double lanes[8];
+    _mm256_storeu_pd(lanes, low);
+    _mm256_storeu_pd(lanes + 4, high);
+    double sum = 0.0;
+    for (int l = 0; l < 8; l++)
+        sum += lanes[l];
+    return sum;
+}
+#endif
+
+static bce_row_fn bce_row_select(void)
+{
+#ifdef __x86_64__
+    if (gm_cpu_features() & GM_CPU_AVX2_FMA)
+        return bce_row_avx2;
+#endif
+    return bce_row_portable;
+}
+
 gm_status gm_bce_with_logits(float *loss, float *grad, const float *logits,
                              const float *targets, size_t n, size_t d,
                              float scale)
 {
     if (n && (!loss || (d && (!logits || !targets))))
         return GM_ERR_ARG;
+    bce_row_fn row = bce_row_select();
     #pragma omp parallel for num_threads(pick_threads(n * d)) schedule(static)
-    for (ptrdiff_t i = 0; i < (ptrdiff_t)n; i++) {
-        const float *x = logits + i * d, *t = targets + i * d;
-        double sum = 0.0;
-        for (size_t j = 0; j < d; j++) {
-            float e = expf(-fabsf(x[j]));
-            sum += fmaxf(x[j], 0.0f) - x[j] * t[j] + log1pf(e);
-            if (grad) {
-                /* sigmoid(x) from the same exp(-|x|) */
-                float s = x[j] >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-                grad[i * d + j] = scale * (s - t[j]);
-            }
-        }
-        loss[i] = (float)sum;
-    }
+    for (ptrdiff_t i = 0; i < (ptrdiff_t)n; i++)
+        loss[i] = (float)row(grad ? grad + i * d : NULL, logits + i * d, targets + i * d, d, scale);
     return GM_OK;
 }
 

@@ -54,6 +54,39 @@ static void test_losses(void)
     CHECK_CLOSE(glv[0], 0.0, 1e-7, 0);
 }
 
+/* Binary cross-entropy, vector and portable rows alike, against double
+ * precision per element: logits from -100 to 100 (tiny to huge exp(-|x|)),
+ * targets in [0, 1], a row length with a tail past the 8 lanes. */
+static void test_bce_accuracy(void)
+{
+    enum { N = 41, D = 203 };
+    float *x = malloc(N * D * sizeof *x), *t = malloc(N * D * sizeof *t);
+    float *g = malloc(N * D * sizeof *g), loss[N];
+    for (int i = 0; i < N * D; i++) {
+        x[i] = -100.0f + 200.0f * (float)i / (N * D - 1);
+        t[i] = (float)((i * 37) % 11) / 10.0f;
+    }
+    const unsigned masks[2] = {~0u, 0u};
+    for (int m = 0; m < 2; m++) {
+        gm_cpu_set_allowed(masks[m]);
+        CHECK(gm_bce_with_logits(loss, g, x, t, N, D, 0.5f) == GM_OK);
+        int close = 1;
+        for (int i = 0; i < N; i++) {
+            double sum = 0;
+            for (int j = 0; j < D; j++) {
+                double v = x[i * D + j], e = exp(-fabs(v));
+                sum += fmax(v, 0) - v * t[i * D + j] + log1p(e);
+                double s = v >= 0 ? 1 / (1 + e) : e / (1 + e), want = 0.5 * (s - t[i * D + j]);
+                close &= fabs(g[i * D + j] - want) <= 1e-7 + 1e-6 * fabs(want);
+            }
+            close &= fabs(loss[i] - sum) <= 2e-6 * sum;
+        }
+        CHECK(close);
+    }
+    gm_cpu_set_allowed(~0u);
+    free(x), free(t), free(g);
+}
+
 static void test_batchnorm_is_thread_independent(void)
 {
     enum { N = 16, C = 8, INNER = 49, SIZE = N * C * INNER };
@@ -130,6 +163,7 @@ int main(void)
     RUN(test_activations);
     RUN(test_bias);
     RUN(test_losses);
+    RUN(test_bce_accuracy);
     RUN(test_batchnorm_is_thread_independent);
     RUN(test_optimisers);
     RUN(test_fills);
