@@ -31,6 +31,31 @@ gm_status gm_umap_smooth_knn(float *weights, float *rho, float *sigma,
                              const float *distances, ptrdiff_t n, ptrdiff_t m,
                              float target, int n_iter, int local_connectivity);
 
+/* The fuzzy union of directed memberships: indices, weights (n, m), row
+ * i's edges (i, indices[i, j]) with weights[i, j] (edges of weight <= 0
+ * dropped) -> the symmetric set w + w^T - w * w^T as CSR indptr (n + 1),
+ * out_indices, out_values (nnz = indptr[n]), columns sorted within rows.
+ * In two calls: _count sorts each row's edges and transposes them into
+ * workspace (gm_umap_fuzzy_union_workspace_size(n, m) bytes, 8-byte
+ * aligned) and fills indptr; _fill then writes the entries from the same
+ * workspace and indptr. Row r holds its own edges (r, c), valued w + x -
+ * w * x in double, x the weight of the first edge (c, r) in row c or 0,
+ * and for each column with no edge (r, c) the mirror images of the edges
+ * (c, r), valued w + 0 - w * 0. Repeated columns in a row stay repeated
+ * (in their order in the row), so a self-loop (i, i) is also its own
+ * reverse. GM_ERR_ARG for an index outside [0, n), GM_ERR_NONFINITE for a
+ * NaN or infinite weight. Rows in parallel; the result does not depend on
+ * the thread count. */
+size_t gm_umap_fuzzy_union_workspace_size(ptrdiff_t n, ptrdiff_t m);
+gm_status gm_umap_fuzzy_union_count(int64_t *indptr, void *workspace,
+                                    const int64_t *indices,
+                                    const double *weights, ptrdiff_t n,
+                                    ptrdiff_t m);
+gm_status gm_umap_fuzzy_union_fill(int64_t *out_indices, double *out_values,
+                                   const int64_t *indptr,
+                                   const void *workspace, ptrdiff_t n,
+                                   ptrdiff_t m);
+
 /* ---- spectral initialisation ---------------------------------------- */
 
 /* One step of a Chebyshev filter on the square CSR matrix A (n, n):

@@ -1,7 +1,8 @@
-/* umap_fuzzy.c - the local fuzzy sets of UMAP: per point, the distance
- * rho to its nearest neighbour and the bandwidth sigma that make its
- * memberships exp(-(d - rho) / sigma) sum to a target (umap-learn's
- * smooth_knn_dist, with the same bisection, tolerance and floors). */
+/* umap_fuzzy.c - the fuzzy simplicial set of UMAP: per point, the
+ * distance rho to its nearest neighbour and the bandwidth sigma that make
+ * its memberships exp(-(d - rho) / sigma) sum to a target (umap-learn's
+ * smooth_knn_dist, with the same bisection, tolerance and floors); then
+ * the fuzzy union w + w^T - w * w^T of those directed memberships as CSR. */
 #include "gm.h"
 
 #include <math.h>
@@ -77,4 +78,222 @@ gm_status gm_umap_smooth_knn(float *weights, float *rho, float *sigma,
         }
     }
     return GM_OK;
+}
+
+/* ---- fuzzy union ------------------------------------------------------- */
+
+/* An edge: its other end and its weight, side by side so that the
+ * transpose's scattered writes touch one cache line each. */
+typedef struct {
+    int64_t end;
+    double w;
+} fuzzy_edge;
+
+/* The workspace, carved from one block: row i's kept edges (weight > 0)
+ * sorted by column in fwd[i * m, i * m + fwd_len[i]), and the transpose,
+ * row c listing the rows i with an edge (i, c) in rev[rev_ptr[c],
+ * rev_ptr[c + 1]). */
+typedef struct {
+    fuzzy_edge *fwd, *rev;
+    int64_t *fwd_len, *rev_ptr;
+} fuzzy_workspace;
+
+size_t gm_umap_fuzzy_union_workspace_size(ptrdiff_t n, ptrdiff_t m)
+{
+    if (n < 0 || m < 0)
+        return 0;
+    return 2 * (size_t)n * (size_t)m * sizeof(fuzzy_edge) + (2 * (size_t)n + 1) * sizeof(int64_t);
+}
+
+static fuzzy_workspace fuzzy_workspace_at(void *workspace, ptrdiff_t n, ptrdiff_t m)
+{
+    fuzzy_workspace ws;
+    ws.fwd = workspace;
+    ws.rev = ws.fwd + n * m;
+    ws.fwd_len = (int64_t *)(ws.rev + n * m);
+    ws.rev_ptr = ws.fwd_len + n;
+    return ws;
+}
+
+#define RANK_SORT_MAX 32
+
+/* Row i's edges of weight > 0 into out, sorted by column, ties in their
+ * order in the row (a stable sort). Up to RANK_SORT_MAX edges, each goes
+ * straight to its rank; longer rows merge sorted runs bottom-up through
+ * scratch (m edges). Returns how many were kept; *bad_index, *bad_weight
+ * flag an index outside [0, n) and a NaN or infinite weight. */
+static ptrdiff_t sorted_row(fuzzy_edge *out, fuzzy_edge *scratch, const int64_t *idx, const double *w,
+                            ptrdiff_t n, ptrdiff_t m, int *bad_index, int *bad_weight)
+{
+    int64_t col[RANK_SORT_MAX];
+    double val[RANK_SORT_MAX];
+    int small = m <= RANK_SORT_MAX;
+    fuzzy_edge *kept = small ? NULL : scratch;
+    ptrdiff_t len = 0;
+    for (ptrdiff_t j = 0; j < m; j++) {
+        *bad_index |= idx[j] < 0 || idx[j] >= n;
+        *bad_weight |= !isfinite(w[j]);
+        if (w[j] > 0) {
+            if (small) {
+                col[len] = idx[j];
+                val[len] = w[j];
+            } else {
+                kept[len].end = idx[j];
+                kept[len].w = w[j];
+            }
+            len++;
+        }
+    }
+    if (small) {
+        for (ptrdiff_t a = 0; a < len; a++) {
+            ptrdiff_t rank = 0;
+            for (ptrdiff_t b = 0; b < a; b++)
+                rank += col[b] <= col[a];
+            for (ptrdiff_t b = a + 1; b < len; b++)
+                rank += col[b] < col[a];
+            out[rank].end = col[a];
+            out[rank].w = val[a];
+        }
+        return len;
+    }
+    /* runs of 16 by insertion, then merges; the left run first on ties */
+    enum { RUN = 16 };
+    for (ptrdiff_t r0 = 0; r0 < len; r0 += RUN) {
+        ptrdiff_t r1 = r0 + RUN < len ? r0 + RUN : len;
+        for (ptrdiff_t j = r0 + 1; j < r1; j++) {
+            fuzzy_edge e = kept[j];
+            ptrdiff_t t = j;
+            for (; t > r0 && kept[t - 1].end > e.end; t--)
+                kept[t] = kept[t - 1];
+            kept[t] = e;
+        }
+    }
+    fuzzy_edge *src = kept, *dst = out;
+    for (ptrdiff_t width = RUN; width < len; width *= 2) {
+        for (ptrdiff_t lo = 0; lo < len; lo += 2 * width) {
+            ptrdiff_t mid = lo + width < len ? lo + width : len;
+            ptrdiff_t hi = lo + 2 * width < len ? lo + 2 * width : len;
+            ptrdiff_t a = lo, b = mid, o = lo;
+            while (a < mid && b < hi)
+                dst[o++] = src[b].end < src[a].end ? src[b++] : src[a++];
+            while (a < mid)
+                dst[o++] = src[a++];
+            while (b < hi)
+                dst[o++] = src[b++];
+        }
+        fuzzy_edge *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != out)
+        for (ptrdiff_t j = 0; j < len; j++)
+            out[j] = src[j];
+    return len;
+}
+
+/* Row r of the union, in column order: its own edges (r, c) with w + x -
+ * w * x, x the weight of the first edge (c, r) or 0, and for columns with
+ * no own edge the mirror images of the edges (c, r), each with w + 0 -
+ * w * 0. With cols NULL only counts. Returns the row's length. */
+static int64_t merge_row(int64_t *cols, double *vals, const fuzzy_workspace *ws, ptrdiff_t r, ptrdiff_t m)
+{
+    const fuzzy_edge *f = ws->fwd + r * m, *rv = ws->rev + ws->rev_ptr[r];
+    int64_t fl = ws->fwd_len[r], rl = ws->rev_ptr[r + 1] - ws->rev_ptr[r];
+    int64_t a = 0, b = 0, o = 0;
+    while (a < fl || b < rl) {
+        int64_t c = a < fl && (b >= rl || f[a].end <= rv[b].end) ? f[a].end : rv[b].end;
+        int64_t b0 = b;
+        while (b < rl && rv[b].end == c)
+            b++;
+        if (a < fl && f[a].end == c) {
+            double x = b > b0 ? rv[b0].w : 0.0;
+            for (; a < fl && f[a].end == c; a++, o++)
+                if (cols) {
+                    double w = f[a].w;
+                    cols[o] = c;
+                    vals[o] = w + x - w * x;
+                }
+        } else {
+            for (int64_t t = b0; t < b; t++, o++)
+                if (cols) {
+                    double w = rv[t].w, x = 0.0;
+                    cols[o] = c;
+                    vals[o] = w + x - w * x;
+                }
+        }
+    }
+    return o;
+}
+
+gm_status gm_umap_fuzzy_union_count(int64_t *indptr, void *workspace,
+                                    const int64_t *indices,
+                                    const double *weights, ptrdiff_t n,
+                                    ptrdiff_t m)
+{
+    if (n < 0 || m < 0 || !indptr || (n > 0 && m > 0 && (!workspace || !indices || !weights)))
+        return GM_ERR_ARG;
+    indptr[0] = 0;
+    if (n == 0)
+        return GM_OK;
+    if (m == 0) {
+        for (ptrdiff_t i = 1; i <= n; i++)
+            indptr[i] = 0;
+        return GM_OK;
+    }
+    fuzzy_workspace ws = fuzzy_workspace_at(workspace, n, m);
+    /* each row's kept edges, sorted (the transpose's space as scratch) */
+    int bad_index = 0, bad_weight = 0;
+    #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static) \
+        reduction(| : bad_index, bad_weight)
+    for (ptrdiff_t i = 0; i < n; i++)
+        ws.fwd_len[i] = sorted_row(ws.fwd + i * m, ws.rev + i * m, indices + i * m, weights + i * m, n, m,
+                                   &bad_index, &bad_weight);
+    if (bad_index)
+        return GM_ERR_ARG;
+    if (bad_weight)
+        return GM_ERR_NONFINITE;
+    /* the transpose by counting: rows arrive in increasing order, so each
+     * reverse list comes out sorted (ties in their row's order) */
+    int64_t *ptr = ws.rev_ptr;
+    for (ptrdiff_t c = 0; c <= n; c++)
+        ptr[c] = 0;
+    for (ptrdiff_t i = 0; i < n; i++)
+        for (int64_t s = 0; s < ws.fwd_len[i]; s++)
+            ptr[ws.fwd[i * m + s].end + 1]++;
+    for (ptrdiff_t c = 0; c < n; c++)
+        ptr[c + 1] += ptr[c];
+    for (ptrdiff_t i = 0; i < n; i++)     /* ptr[c] runs to the end of row c */
+        for (int64_t s = 0; s < ws.fwd_len[i]; s++) {
+            fuzzy_edge e = ws.fwd[i * m + s];
+            ws.rev[ptr[e.end]++] = (fuzzy_edge){i, e.w};
+        }
+    for (ptrdiff_t c = n; c > 0; c--)
+        ptr[c] = ptr[c - 1];
+    ptr[0] = 0;
+    /* row lengths of the union, then their running sum */
+    #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
+    for (ptrdiff_t r = 0; r < n; r++)
+        indptr[r + 1] = merge_row(NULL, NULL, &ws, r, m);
+    for (ptrdiff_t r = 0; r < n; r++)
+        indptr[r + 1] += indptr[r];
+    return GM_OK;
+}
+
+gm_status gm_umap_fuzzy_union_fill(int64_t *out_indices, double *out_values,
+                                   const int64_t *indptr,
+                                   const void *workspace, ptrdiff_t n,
+                                   ptrdiff_t m)
+{
+    if (n < 0 || m < 0 || !indptr)
+        return GM_ERR_ARG;
+    if (n == 0 || m == 0 || indptr[n] == 0)
+        return GM_OK;
+    if (!out_indices || !out_values || !workspace)
+        return GM_ERR_ARG;
+    fuzzy_workspace ws = fuzzy_workspace_at((void *)workspace, n, m);
+    int bad = 0;
+    #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static) reduction(| : bad)
+    for (ptrdiff_t r = 0; r < n; r++)
+        bad |= merge_row(out_indices + indptr[r], out_values + indptr[r], &ws, r, m) != indptr[r + 1] - indptr[r];
+    return bad ? GM_ERR_INTERNAL : GM_OK;
 }

@@ -78,6 +78,77 @@ def test_smooth_knn_of_identical_points():
         _core.umap_smooth_knn(-np.ones((3, 2), np.float32), 1.0, 64, 1)
 
 
+def fuzzy_union_reference(indices, weights, n):
+    """The fuzzy union by sorting in NumPy: edges of weight <= 0 dropped,
+    each edge (i, c) valued w + x - w * x with x the weight of the first
+    edge (c, i) in sorted order (0 if none), and edges seen from one side
+    only mirrored; entries in (row, column) order, ties in input order."""
+    m = indices.shape[1]
+    rows = np.repeat(np.arange(n, dtype=np.int64), m)
+    cols = indices.reshape(-1).astype(np.int64)
+    vals = weights.reshape(-1).astype(np.float64)
+    keep = vals > 0
+    rows, cols, vals = rows[keep], cols[keep], vals[keep]
+    key = rows * n + cols
+    order = np.argsort(key, kind="stable")
+    key, rows, cols, vals = key[order], rows[order], cols[order], vals[order]
+    reverse = cols * n + rows
+    pos = np.minimum(np.searchsorted(key, reverse), max(len(key) - 1, 0))
+    found = key[pos] == reverse if len(key) else np.zeros(0, bool)
+    reverse_vals = np.where(found, vals[pos], 0.0)
+    union = vals + reverse_vals - vals * reverse_vals
+    all_rows = np.concatenate([rows, cols[~found]])
+    all_cols = np.concatenate([cols, rows[~found]])
+    all_vals = np.concatenate([union, union[~found]])
+    order = np.argsort(all_rows * n + all_cols, kind="stable")
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(all_rows, minlength=n), out=indptr[1:])
+    return indptr, all_cols[order], all_vals[order]
+
+
+def knn_like(rng, n, m, repeats=False):
+    """Indices (n, m) of other points, mostly near in a ring (so many edges
+    are mutual), with some zero weights; with repeats, also repeated
+    columns and self-loops."""
+    near = (np.arange(n)[:, None] + rng.integers(-m, m + 1, (n, m))) % n
+    idx = np.where(rng.random((n, m)) < 0.7, near, rng.integers(0, n, (n, m)))
+    if not repeats:
+        for i in range(n):          # distinct and not the point itself
+            row = [c for c in dict.fromkeys(idx[i]) if c != i]
+            row += [c for c in rng.permutation(n) if c != i and c not in row][:m - len(row)]
+            idx[i] = row
+    w = rng.uniform(0.01, 1, (n, m)).astype(np.float32)
+    w[rng.random((n, m)) < 0.1] = 0
+    return idx.astype(np.int64), w
+
+
+@pytest.mark.parametrize("n, m, repeats", [(300, 14, False), (300, 14, True), (200, 45, True), (40, 1, False),
+                                           (1, 1, True), (1, 3, True), (2, 1, False), (5, 4, True), (60, 0, False)])
+def test_fuzzy_union_matches_the_reference_exactly(rng, threads, n, m, repeats):
+    idx, w = knn_like(rng, n, m, repeats) if n > m or repeats else (np.zeros((n, m), np.int64),
+                                                                     np.ones((n, m), np.float32))
+    got, want = U.fuzzy_union(idx, w, n), fuzzy_union_reference(idx, w, n)
+    for g, r in zip(got, want):
+        assert g.dtype == r.dtype
+        np.testing.assert_array_equal(g, r)         # the same entries, order and bits
+
+
+def test_fuzzy_union_repeats_and_self_loops():
+    idx = np.array([[1, 1, 0], [0, 2, 2], [1, 0, 0]])
+    w = np.array([[0.5, 0.25, 0.75], [0.5, 0.0, 0.125], [0.375, 0.5, 0.25]], np.float32)
+    indptr, indices, vals = U.fuzzy_union(idx, w, 3)
+    np.testing.assert_array_equal(indptr, [0, 5, 7, 10])
+    # row 0: the self-loop meets itself, both (0, 1) meet the first (1, 0)
+    # and the two (2, 0), with no (0, 2), are mirrored; row 1: its (1, 2)
+    # of weight 0 is dropped, the other meets (2, 1); row 2: the two (2, 0)
+    # meet nothing
+    np.testing.assert_array_equal(indices, [0, 1, 1, 2, 2, 0, 2, 0, 0, 1])
+    np.testing.assert_array_equal(vals, [0.75 + 0.75 - 0.75 * 0.75, 0.5 + 0.5 - 0.5 * 0.5, 0.25 + 0.5 - 0.25 * 0.5,
+                                         0.5, 0.25,
+                                         0.5 + 0.5 - 0.5 * 0.5, 0.125 + 0.375 - 0.125 * 0.375,
+                                         0.5, 0.25, 0.375 + 0.125 - 0.375 * 0.125])
+
+
 def test_fuzzy_union_against_dense(rng):
     n, m = 40, 6
     idx = np.stack([rng.choice(np.delete(np.arange(n), i), m, replace=False) for i in range(n)])
@@ -92,6 +163,25 @@ def test_fuzzy_union_against_dense(rng):
     assert len(vals) == np.count_nonzero(want)
     for i in range(n):                                # columns sorted within rows
         assert np.all(np.diff(indices[indptr[i]:indptr[i + 1]]) > 0)
+
+
+def test_fuzzy_union_bad_input():
+    idx, w = np.array([[1], [0], [1]]), np.full((3, 1), 0.5, np.float32)
+    for bad in (-1, 3):
+        idx[2, 0] = bad
+        with pytest.raises(ValueError, match=r"'indices' must be in \[0, 3\)"):
+            U.fuzzy_union(idx, w, 3)
+    idx[2, 0] = 0
+    for bad in (np.nan, np.inf):
+        w[1, 0] = bad
+        with pytest.raises(ValueError, match="'weights' must be finite"):
+            U.fuzzy_union(idx, w, 3)
+    with pytest.raises(ValueError, match=r"must have shape \(4, m\)"):
+        U.fuzzy_union(idx, w, 4)
+    with pytest.raises(ValueError, match="'weights' has shape"):
+        _core.umap_fuzzy_union(idx, np.ones((3, 2)))
+    with pytest.raises(TypeError, match="'weights' must have dtype float64"):
+        _core.umap_fuzzy_union(idx, w)
 
 
 # --- spectral initialisation ---------------------------------------------------------

@@ -1,5 +1,5 @@
-/* bind_umap.c - UMAP: smooth kNN memberships, sparse products of the
- * spectral initialisation, layout epochs. */
+/* bind_umap.c - UMAP: smooth kNN memberships and their fuzzy union,
+ * sparse products of the spectral initialisation, layout epochs. */
 #include "bind_util.h"
 
 /* umap_optimize(head, tail_or_None, indptr, indices, epochs_per_sample,
@@ -100,6 +100,65 @@ done:
     return result;
 }
 
+/* umap_fuzzy_union(indices int64 (n, m), weights float64 (n, m))
+ *   -> (indptr (n + 1), indices (nnz), values float64 (nnz)) of w + w^T - w * w^T */
+static PyObject *py_umap_fuzzy_union(PyObject *self, PyObject *args)
+{
+    const char *fn = "umap_fuzzy_union";
+    PyObject *i_obj, *w_obj;
+    if (!PyArg_ParseTuple(args, "OO", &i_obj, &w_obj))
+        return NULL;
+    PyArrayObject *idx = gm_arg_array(i_obj, fn, "indices", NPY_INT64, 2, 2);
+    PyArrayObject *w = idx ? gm_arg_array(w_obj, fn, "weights", NPY_FLOAT64, 2, 2) : NULL;
+    if (!w || gm_arg_same_shape(w, idx, fn, "weights"))
+        return NULL;
+    npy_intp n = PyArray_DIM(idx, 0), m = PyArray_DIM(idx, 1), n1 = n + 1;
+    npy_intp ws_size = (npy_intp)gm_umap_fuzzy_union_workspace_size(n, m);
+    PyArrayObject *indptr = (PyArrayObject *)PyArray_EMPTY(1, &n1, NPY_INT64, 0);
+    PyArrayObject *ws = (PyArrayObject *)PyArray_EMPTY(1, &ws_size, NPY_UINT8, 0);
+    PyArrayObject *cols = NULL, *vals = NULL;
+    PyObject *result = NULL;
+    if (!indptr || !ws)
+        goto done;
+    gm_status s;
+    Py_BEGIN_ALLOW_THREADS
+    s = gm_umap_fuzzy_union_count(PyArray_DATA(indptr), PyArray_DATA(ws), PyArray_DATA(idx), PyArray_DATA(w), n,
+                                  m);
+    Py_END_ALLOW_THREADS
+    if (s == GM_ERR_ARG) {
+        PyErr_Format(PyExc_ValueError, "%s: 'indices' must be in [0, %zd)", fn, (Py_ssize_t)n);
+        goto done;
+    }
+    if (s == GM_ERR_NONFINITE) {
+        PyErr_Format(PyExc_ValueError, "%s: 'weights' must be finite", fn);
+        goto done;
+    }
+    if (s != GM_OK) {
+        gm_raise_status(s, fn);
+        goto done;
+    }
+    npy_intp nnz = ((const int64_t *)PyArray_DATA(indptr))[n];
+    cols = (PyArrayObject *)PyArray_EMPTY(1, &nnz, NPY_INT64, 0);
+    vals = (PyArrayObject *)PyArray_EMPTY(1, &nnz, NPY_FLOAT64, 0);
+    if (!cols || !vals)
+        goto done;
+    Py_BEGIN_ALLOW_THREADS
+    s = gm_umap_fuzzy_union_fill(PyArray_DATA(cols), PyArray_DATA(vals), PyArray_DATA(indptr), PyArray_DATA(ws), n,
+                                 m);
+    Py_END_ALLOW_THREADS
+    if (s != GM_OK) {
+        gm_raise_status(s, fn);
+        goto done;
+    }
+    result = Py_BuildValue("OOO", indptr, cols, vals);
+done:
+    Py_XDECREF(indptr);
+    Py_XDECREF(ws);
+    Py_XDECREF(cols);
+    Py_XDECREF(vals);
+    return result;
+}
+
 /* csr_chebyshev_step(indptr (n + 1), indices, values float64, y1 (n, k), y0 (n, k) or None, scale, shift)
  *   -> scale * (A @ y1 - shift * y1) - y0 */
 static PyObject *py_csr_chebyshev_step(PyObject *self, PyObject *args)
@@ -174,6 +233,8 @@ static PyObject *py_umap_pow(PyObject *self, PyObject *args)
 PyMethodDef gm_umap_methods[] = {
     {"umap_smooth_knn", py_umap_smooth_knn, METH_VARARGS,
      "umap_smooth_knn(distances, target, n_iter, local_connectivity) -> (weights, rho, sigma)"},
+    {"umap_fuzzy_union", py_umap_fuzzy_union, METH_VARARGS,
+     "umap_fuzzy_union(indices, weights) -> (indptr, indices, values) of w + w^T - w * w^T"},
     {"csr_chebyshev_step", py_csr_chebyshev_step, METH_VARARGS,
      "csr_chebyshev_step(indptr, indices, values, y1, y0_or_None, scale, shift) -> scale * (A y1 - shift y1) - y0"},
     {"umap_pow", py_umap_pow, METH_VARARGS, "umap_pow(x, b) -> x ** b (the layout's approximation)"},

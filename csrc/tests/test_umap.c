@@ -1,7 +1,7 @@
-/* test_umap.c - smooth kNN calibration, the layout's x^b and coefficients
- * (vector and portable paths alike), sparse products, and layout epochs
- * that do not depend on the thread count or on how they are split into
- * calls. */
+/* test_umap.c - smooth kNN calibration, the fuzzy union, the layout's x^b
+ * and coefficients (vector and portable paths alike), sparse products,
+ * and layout epochs that do not depend on the thread count or on how they
+ * are split into calls. */
 #include "../gm.h"
 #include "check.h"
 
@@ -66,6 +66,92 @@ static void test_pow_and_coefficients(void)
     }
     CHECK(close);
     CHECK(c_native[7] == 0.0f);           /* coincident points: no force */
+}
+
+/* The union of three points' edges, with a repeated column, a self-loop
+ * and a zero weight, worked out by hand. */
+static void test_fuzzy_union_small(void)
+{
+    int64_t idx[9] = {1, 1, 0, 0, 2, 2, 1, 0, 0}, indptr[4], cols[10];
+    double w[9] = {0.5, 0.25, 0.75, 0.5, 0.0, 0.125, 0.375, 0.5, 0.25}, vals[10];
+    static unsigned char ws[4096];
+    CHECK(gm_umap_fuzzy_union_workspace_size(3, 3) <= sizeof ws);
+    CHECK(gm_umap_fuzzy_union_count(indptr, ws, idx, w, 3, 3) == GM_OK);
+    CHECK(indptr[0] == 0 && indptr[1] == 5 && indptr[2] == 7 && indptr[3] == 10);
+    CHECK(gm_umap_fuzzy_union_fill(cols, vals, indptr, ws, 3, 3) == GM_OK);
+    int64_t want_cols[10] = {0, 1, 1, 2, 2, 0, 2, 0, 0, 1};
+    double want_vals[10] = {0.75 + 0.75 - 0.75 * 0.75, 0.75, 0.625, 0.5, 0.25,
+                            0.75, 0.125 + 0.375 - 0.125 * 0.375, 0.5, 0.25, 0.375 + 0.125 - 0.375 * 0.125};
+    CHECK(memcmp(cols, want_cols, sizeof cols) == 0);
+    CHECK(memcmp(vals, want_vals, sizeof vals) == 0);
+    idx[4] = 3;                    /* out of range, even with weight 0 */
+    CHECK(gm_umap_fuzzy_union_count(indptr, ws, idx, w, 3, 3) == GM_ERR_ARG);
+    idx[4] = -1;
+    CHECK(gm_umap_fuzzy_union_count(indptr, ws, idx, w, 3, 3) == GM_ERR_ARG);
+    idx[4] = 2;
+    w[7] = NAN;
+    CHECK(gm_umap_fuzzy_union_count(indptr, ws, idx, w, 3, 3) == GM_ERR_NONFINITE);
+    w[7] = INFINITY;
+    CHECK(gm_umap_fuzzy_union_count(indptr, ws, idx, w, 3, 3) == GM_ERR_NONFINITE);
+    /* no neighbours, and no points */
+    CHECK(gm_umap_fuzzy_union_count(indptr, NULL, NULL, NULL, 3, 0) == GM_OK);
+    CHECK(indptr[3] == 0 && gm_umap_fuzzy_union_fill(NULL, NULL, indptr, NULL, 3, 0) == GM_OK);
+    CHECK(gm_umap_fuzzy_union_count(indptr, NULL, NULL, NULL, 0, 3) == GM_OK && indptr[0] == 0);
+}
+
+enum { FN = 70, FM = 40 };   /* rows longer than the rank sort's */
+
+/* Distinct columns other than i, a few of weight 0; the union on t
+ * threads into indptr, cols, vals (FN * FM * 2). */
+static void fuzzy_union_on(int t, int64_t *indptr, int64_t *cols, double *vals, int m)
+{
+    static int64_t idx[FN * FM];
+    static double w[FN * FM];
+    static float u[FN * FM];
+    static unsigned char ws[2 * FN * FM * 16 + (2 * FN + 1) * 8];
+    check_fill(u, FN * FM, 31);
+    for (int i = 0; i < FN; i++)
+        for (int j = 0; j < m; j++) {
+            /* a stride coprime to FN, shifted per row: distinct, never i */
+            idx[i * m + j] = (i + 1 + (j * 17 + i) % (FN - 1)) % FN;
+            w[i * m + j] = u[i * m + j] < -0.8f ? 0.0 : 0.5 + 0.5 * u[i * m + j];
+        }
+    CHECK(gm_umap_fuzzy_union_workspace_size(FN, m) <= sizeof ws);
+    gm_set_num_threads(t);
+    CHECK(gm_umap_fuzzy_union_count(indptr, ws, idx, w, FN, m) == GM_OK);
+    CHECK(indptr[FN] <= 2 * FN * m);
+    if (indptr[FN] <= 2 * FN * m)
+        CHECK(gm_umap_fuzzy_union_fill(cols, vals, indptr, ws, FN, m) == GM_OK);
+    gm_set_num_threads(0);
+    /* against the dense P + P^T - P * P^T */
+    static double P[FN][FN];
+    memset(P, 0, sizeof P);
+    for (int i = 0; i < FN; i++)
+        for (int j = 0; j < m; j++)
+            P[i][idx[i * m + j]] = w[i * m + j];
+    int ok = 1;
+    int64_t e = 0;
+    for (int i = 0; i < FN; i++)
+        for (int c = 0; c < FN; c++) {
+            double want = P[i][c] + P[c][i] - P[i][c] * P[c][i];
+            if (want == 0)
+                continue;
+            ok &= e < indptr[i + 1] && cols[e] == c && fabs(vals[e] - want) <= 1e-15;
+            e++;
+        }
+    CHECK(ok && e == indptr[FN]);
+}
+
+static void test_fuzzy_union_threads(void)
+{
+    static int64_t p1[FN + 1], p2[FN + 1], c1[2 * FN * FM], c2[2 * FN * FM];
+    static double v1[2 * FN * FM], v2[2 * FN * FM];
+    for (int m = 5; m <= FM; m += FM - 5) {
+        fuzzy_union_on(1, p1, c1, v1, m);
+        fuzzy_union_on(2, p2, c2, v2, m);
+        CHECK(memcmp(p1, p2, sizeof p1) == 0);
+        CHECK(memcmp(c1, c2, (size_t)p1[FN] * sizeof *c1) == 0 && memcmp(v1, v2, (size_t)p1[FN] * sizeof *v1) == 0);
+    }
 }
 
 static void test_chebyshev_step(void)
@@ -155,6 +241,8 @@ int main(void)
 {
     RUN(test_smooth_knn);
     RUN(test_pow_and_coefficients);
+    RUN(test_fuzzy_union_small);
+    RUN(test_fuzzy_union_threads);
     RUN(test_chebyshev_step);
     RUN(test_layout_is_deterministic);
     RUN(test_layout_arguments);

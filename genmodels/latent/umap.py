@@ -59,30 +59,15 @@ def memberships(distances, k, local_connectivity=1):
 def fuzzy_union(indices, weights, n):
     """Directed memberships (n, m) -> the symmetric fuzzy set
     w + w^T - w * w^T as CSR (indptr, indices, values float64), columns
-    sorted within rows."""
-    m = indices.shape[1]
-    rows = np.repeat(np.arange(n, dtype=np.int64), m)
-    cols = indices.reshape(-1).astype(np.int64)
-    vals = weights.reshape(-1).astype(np.float64)
-    keep = vals > 0
-    rows, cols, vals = rows[keep], cols[keep], vals[keep]
-    key = rows * n + cols
-    order = np.argsort(key, kind="stable")
-    key, rows, cols, vals = key[order], rows[order], cols[order], vals[order]
-    # the reverse edge's weight, 0 where there is none
-    reverse = cols * n + rows
-    pos = np.minimum(np.searchsorted(key, reverse), max(len(key) - 1, 0))
-    found = key[pos] == reverse if len(key) else np.zeros(0, bool)
-    reverse_vals = np.where(found, vals[pos], 0.0)
-    union = vals + reverse_vals - vals * reverse_vals
-    # edges seen from one side only also get their mirror image
-    all_rows = np.concatenate([rows, cols[~found]])
-    all_cols = np.concatenate([cols, rows[~found]])
-    all_vals = np.concatenate([union, union[~found]])
-    order = np.argsort(all_rows * n + all_cols, kind="stable")
-    indptr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(all_rows, minlength=n), out=indptr[1:])
-    return indptr, np.ascontiguousarray(all_cols[order]), np.ascontiguousarray(all_vals[order])
+    sorted within rows; memberships <= 0 are dropped first. A column
+    repeated in a row stays repeated (each copy meets the first reverse
+    edge)."""
+    indices = np.ascontiguousarray(indices, np.int64)
+    weights = np.ascontiguousarray(weights, np.float64)
+    if indices.ndim != 2 or indices.shape[0] != n or weights.shape != indices.shape:
+        raise ValueError(f"fuzzy_union: 'indices' and 'weights' must have shape ({n}, m), "
+                         f"got {indices.shape} and {weights.shape}")
+    return _core.umap_fuzzy_union(indices, weights)
 
 
 def find_ab_params(spread, min_dist):
