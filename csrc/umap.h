@@ -61,9 +61,12 @@ gm_status gm_umap_fuzzy_union_fill(int64_t *out_indices, double *out_values,
 /* One step of a Chebyshev filter on the square CSR matrix A (n, n):
  * out (n, cols) = scale * (A @ y1 - shift * y1) - y0, y0 (n, cols) or
  * NULL for 0 (so scale 1, shift 0, y0 NULL is the product A @ y1), in
- * double precision. out must not overlap y1 or y0. */
+ * double precision, each row's entries summed in their stored order.
+ * Column indices are 32-bit (n up to 2^31 - 1). out must not overlap y1
+ * or y0. GM_ERR_ARG for a decreasing indptr or an index outside [0, n);
+ * out is then undefined. */
 gm_status gm_csr_chebyshev_step(double *out, const int64_t *indptr,
-                                const int64_t *indices, const double *values,
+                                const int32_t *indices, const double *values,
                                 ptrdiff_t n, const double *y1,
                                 const double *y0, ptrdiff_t cols,
                                 double scale, double shift);

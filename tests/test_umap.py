@@ -194,7 +194,7 @@ def dense_of(indptr, indices, vals, n):
 
 def test_chebyshev_step(rng):
     indptr = np.array([0, 2, 2, 5, 6], np.int64)
-    indices = np.array([1, 3, 0, 1, 2, 3], np.int64)
+    indices = np.array([1, 3, 0, 1, 2, 3], np.int32)
     vals = rng.standard_normal(6)
     y1, y0 = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
     A = dense_of(indptr, indices, vals, 4)
@@ -202,10 +202,18 @@ def test_chebyshev_step(rng):
     np.testing.assert_allclose(step(indptr, indices, vals, y1, None, 1.0, 0.0), A @ y1, rtol=1e-12)
     np.testing.assert_allclose(step(indptr, indices, vals, y1, y0, 2.5, 0.3), 2.5 * (A @ y1 - 0.3 * y1) - y0,
                                rtol=1e-12)
-    wide = rng.standard_normal((4, 37))                # more columns than one register block
-    np.testing.assert_allclose(step(indptr, indices, vals, wide, None, 1.0, 0.0), A @ wide, rtol=1e-12)
+    for cols in (1, 2, 4, 5, 6, 7, 8, 9, 16, 37):      # fixed widths, and more than one register block
+        wide, old = rng.standard_normal((4, cols)), rng.standard_normal((4, cols))
+        np.testing.assert_allclose(step(indptr, indices, vals, wide, old, 0.5, -1.5),
+                                   0.5 * (A @ wide + 1.5 * wide) - old, rtol=1e-12, atol=1e-14)
     with pytest.raises(ValueError, match="inconsistent CSR"):
-        step(indptr, np.array([1, 3, 0, 1, 9, 0], np.int64), vals, y1, None, 1.0, 0.0)
+        step(indptr, np.array([1, 3, 0, 1, 9, 0], np.int32), vals, y1, None, 1.0, 0.0)
+    with pytest.raises(ValueError, match="inconsistent CSR"):
+        step(indptr, np.array([1, 3, 0, -1, 2, 0], np.int32), vals, y1, None, 1.0, 0.0)
+    with pytest.raises(ValueError, match="decreasing 'indptr'"):
+        step(np.array([0, 3, 2, 5, 6], np.int64), indices, vals, y1, None, 1.0, 0.0)
+    with pytest.raises(TypeError, match="'indices' must have dtype int32"):
+        step(indptr, indices.astype(np.int64), vals, y1, None, 1.0, 0.0)
     with pytest.raises(TypeError, match="'values' must have dtype float64"):
         step(indptr, indices, vals.astype(np.float32), y1, None, 1.0, 0.0)
     with pytest.raises(ValueError, match="'y0' has shape"):

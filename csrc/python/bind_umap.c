@@ -159,7 +159,7 @@ done:
     return result;
 }
 
-/* csr_chebyshev_step(indptr (n + 1), indices, values float64, y1 (n, k), y0 (n, k) or None, scale, shift)
+/* csr_chebyshev_step(indptr (n + 1), indices int32, values float64, y1 (n, k), y0 (n, k) or None, scale, shift)
  *   -> scale * (A @ y1 - shift * y1) - y0 */
 static PyObject *py_csr_chebyshev_step(PyObject *self, PyObject *args)
 {
@@ -169,7 +169,7 @@ static PyObject *py_csr_chebyshev_step(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "OOOOOdd", &ip, &ix, &vo, &y1o, &y0o, &scale, &shift))
         return NULL;
     PyArrayObject *indptr = gm_arg_array(ip, fn, "indptr", NPY_INT64, 1, 1);
-    PyArrayObject *indices = indptr ? gm_arg_array(ix, fn, "indices", NPY_INT64, 1, 1) : NULL;
+    PyArrayObject *indices = indptr ? gm_arg_array(ix, fn, "indices", NPY_INT32, 1, 1) : NULL;
     PyArrayObject *values = indices ? gm_arg_array(vo, fn, "values", NPY_FLOAT64, 1, 1) : NULL;
     PyArrayObject *y1 = values ? gm_arg_array(y1o, fn, "y1", NPY_FLOAT64, 2, 2) : NULL;
     if (!y1)
@@ -179,8 +179,8 @@ static PyObject *py_csr_chebyshev_step(PyObject *self, PyObject *args)
         return NULL;
     npy_intp n = PyArray_DIM(indptr, 0) - 1, nnz = PyArray_DIM(indices, 0), cols = PyArray_DIM(y1, 1);
     npy_intp shape[2] = {n, cols};
-    if (n < 0 || cols < 1) {
-        PyErr_Format(PyExc_ValueError, "%s: 'indptr' must not be empty and 'y1' needs columns", fn);
+    if (n < 0 || n > INT32_MAX || cols < 1) {
+        PyErr_Format(PyExc_ValueError, "%s: 'indptr' must have 1 to 2^31 entries and 'y1' needs columns", fn);
         return NULL;
     }
     if (gm_arg_shape(values, fn, "values", 1, &nnz) || gm_arg_shape(y1, fn, "y1", 2, shape) ||
@@ -202,8 +202,8 @@ static PyObject *py_csr_chebyshev_step(PyObject *self, PyObject *args)
     if (s != GM_OK) {
         Py_DECREF(out);
         if (s == GM_ERR_ARG) {
-            PyErr_Format(PyExc_ValueError, "%s: inconsistent CSR matrix (indices outside [0, %zd))", fn,
-                         (Py_ssize_t)n);
+            PyErr_Format(PyExc_ValueError, "%s: inconsistent CSR matrix (decreasing 'indptr' or 'indices' outside "
+                         "[0, %zd))", fn, (Py_ssize_t)n);
             return NULL;
         }
         return gm_raise_status(s, fn);

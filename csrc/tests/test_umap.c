@@ -156,7 +156,8 @@ static void test_fuzzy_union_threads(void)
 
 static void test_chebyshev_step(void)
 {
-    int64_t indptr[4] = {0, 2, 2, 3}, indices[3] = {2, 0, 1};
+    int64_t indptr[4] = {0, 2, 2, 3};
+    int32_t indices[3] = {2, 0, 1};
     double values[3] = {2, -1, 4}, y1[3 * 2] = {1, 2, 3, 4, 5, 6}, y0[3 * 2] = {1, 1, 1, 1, 1, 1}, out[3 * 2];
     CHECK(gm_csr_chebyshev_step(out, indptr, indices, values, 3, y1, NULL, 2, 1.0, 0.0) == GM_OK);
     CHECK(out[0] == 2 * 5 - 1 && out[1] == 2 * 6 - 2 && out[2] == 0 && out[3] == 0 && out[4] == 12 && out[5] == 16);
@@ -164,6 +165,45 @@ static void test_chebyshev_step(void)
     CHECK(out[0] == 2 * (9 - 0.5) - 1 && out[5] == 2 * (16 - 3) - 1);
     indices[1] = 3;
     CHECK(gm_csr_chebyshev_step(out, indptr, indices, values, 3, y1, NULL, 2, 1.0, 0.0) == GM_ERR_ARG);
+    indices[1] = -1;
+    CHECK(gm_csr_chebyshev_step(out, indptr, indices, values, 3, y1, NULL, 2, 1.0, 0.0) == GM_ERR_ARG);
+    indices[1] = 0;
+    indptr[1] = 4;                 /* past the end, then decreasing */
+    CHECK(gm_csr_chebyshev_step(out, indptr, indices, values, 3, y1, NULL, 2, 1.0, 0.0) == GM_ERR_ARG);
+    indptr[1] = 2;
+}
+
+/* Every width, fixed or not, against the sums in stored order. */
+static void test_chebyshev_step_widths(void)
+{
+    enum { N = 50, E = 6, C = 19 };
+    static int64_t indptr[N + 1];
+    static int32_t indices[N * E];
+    static float f[N * E + 2 * N * C];
+    static double values[N * E], y1[N * C], y0[N * C], out[N * C];
+    check_fill(f, N * E + 2 * N * C, 5);
+    for (int i = 0; i <= N; i++)
+        indptr[i] = (int64_t)i * E - (i > 0 && i < N ? i % 3 : 0);   /* uneven rows */
+    for (int e = 0; e < N * E; e++) {
+        indices[e] = (int32_t)((e * 7 + 3) % N);
+        values[e] = f[e];
+    }
+    for (int cols = 1; cols <= C; cols++) {
+        for (int t = 0; t < N * cols; t++) {
+            y1[t] = f[N * E + t];
+            y0[t] = f[N * E + N * C + t];
+        }
+        CHECK(gm_csr_chebyshev_step(out, indptr, indices, values, N, y1, y0, cols, 1.5, 0.25) == GM_OK);
+        int same = 1;
+        for (int i = 0; i < N; i++)
+            for (int c = 0; c < cols; c++) {
+                double acc = 0;
+                for (int64_t e = indptr[i]; e < indptr[i + 1]; e++)
+                    acc += values[e] * y1[indices[e] * cols + c];
+                same &= out[i * cols + c] == 1.5 * (acc - 0.25 * y1[i * cols + c]) - y0[i * cols + c];
+            }
+        CHECK(same);
+    }
 }
 
 enum { P = 400, K = 6 };
@@ -244,6 +284,7 @@ int main(void)
     RUN(test_fuzzy_union_small);
     RUN(test_fuzzy_union_threads);
     RUN(test_chebyshev_step);
+    RUN(test_chebyshev_step_widths);
     RUN(test_layout_is_deterministic);
     RUN(test_layout_arguments);
     return check_summary();

@@ -198,9 +198,10 @@ def spectral_vectors(indptr, indices, values, dim, seed, offset=0):
     inv_sqrt = 1 / np.sqrt(degree)
     normalised = np.ascontiguousarray(values * inv_sqrt[_csr_rows(indptr)] * inv_sqrt[indices])
     trivial = np.sqrt(degree) / np.linalg.norm(np.sqrt(degree))
+    columns = np.ascontiguousarray(indices, np.int32)     # less for each product to read
 
     def step(y1, y0, scale, shift):   # scale * (A y1 - shift y1) - y0
-        return _core.csr_chebyshev_step(indptr, indices, normalised, np.ascontiguousarray(y1), y0, scale, shift)
+        return _core.csr_chebyshev_step(indptr, columns, normalised, np.ascontiguousarray(y1), y0, scale, shift)
 
     def deflate(V):
         return V - np.outer(trivial, np.einsum("i,ij->j", trivial, V))
