@@ -15,10 +15,20 @@
 #include <omp.h>
 #endif
 
-static gemm_micro_kernel pick_kernel(void)
+/* The micro-kernel and packers for this CPU. */
+typedef struct {
+    gemm_micro_kernel kernel;
+    gemm_pack_a_fn pack_a;
+    gemm_pack_b_fn pack_b;
+} gemm_parts;
+
+static gemm_parts pick_parts(void)
 {
-    return (gm_cpu_features() & GM_CPU_AVX2_FMA) ? gm_gemm_kernel_avx2
-                                                 : gm_gemm_kernel_ref;
+#if defined(__x86_64__) || defined(__i386__)
+    if (gm_cpu_features() & GM_CPU_AVX2_FMA)
+        return (gemm_parts){gm_gemm_kernel_avx2, gm_gemm_pack_a_panel_avx2, gm_gemm_pack_b_panel_avx2};
+#endif
+    return (gemm_parts){gm_gemm_kernel_ref, gm_gemm_pack_a_panel, gm_gemm_pack_b_panel};
 }
 
 /* C = beta * C for the beta-only case (k == 0 or alpha == 0). */
@@ -60,7 +70,7 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
     float *pack_a = gm_gemm_buffer_a((size_t)threads * GEMM_MC * GEMM_KC);
     if (!pack_a || !pack_b)
         return GM_ERR_NOMEM;
-    gemm_micro_kernel kernel = pick_kernel();
+    gemm_parts parts = pick_parts();
     ptrdiff_t row_blocks = (m + GEMM_MC - 1) / GEMM_MC;
     ptrdiff_t row_panels = (m + GEMM_MR - 1) / GEMM_MR;
 
@@ -83,7 +93,7 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
                 float beta_pc = pc == 0 ? beta : 1.0f;
                 #pragma omp for schedule(static)
                 for (ptrdiff_t q = 0; q < b_panels; q++)
-                    gm_gemm_pack_b_panel(pack_b, b, ldb, trans_b, pc, jc, kc, nc, q);
+                    parts.pack_b(pack_b, b, ldb, trans_b, pc, jc, kc, nc, q);
                 /* Static chunks of consecutive items: a thread meets each of
                  * its row blocks in one run and packs it once. */
                 ptrdiff_t packed_ic = -1;
@@ -96,7 +106,7 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
                     ptrdiff_t j_end = min_ptrdiff(block_start(cb + 1, b_panels, col_blocks) * GEMM_NR, nc);
                     if (ic != packed_ic) {
                         for (ptrdiff_t q = 0; q < (mc + GEMM_MR - 1) / GEMM_MR; q++)
-                            gm_gemm_pack_a_panel(my_a, a, lda, trans_a, ic, pc, mc, kc, q);
+                            parts.pack_a(my_a, a, lda, trans_a, ic, pc, mc, kc, q);
                         packed_ic = ic;
                     }
                     for (ptrdiff_t jr = jb; jr < j_end; jr += GEMM_NR) {
@@ -104,7 +114,7 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
                         int nr = (int)min_ptrdiff(GEMM_NR, j_end - jr);
                         for (ptrdiff_t ir = 0; ir < mc; ir += GEMM_MR) {
                             int mr = (int)min_ptrdiff(GEMM_MR, mc - ir);
-                            kernel(kc, my_a + ir * kc, bp, c + (ic + ir) * ldc + jc + jr,
+                            parts.kernel(kc, my_a + ir * kc, bp, c + (ic + ir) * ldc + jc + jr,
                                    ldc, alpha, beta_pc, mr, nr);
                         }
                     }

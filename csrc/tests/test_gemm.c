@@ -1,6 +1,9 @@
 /* test_gemm.c - gm_sgemm against gm_sgemm_ref. */
 #include "../gm.h"
+#include "../gemm_internal.h"
 #include "check.h"
+
+#include <string.h>
 
 static void compare(gm_transpose ta, gm_transpose tb, int m, int n, int k,
                     float alpha, float beta)
@@ -35,6 +38,46 @@ static void test_against_reference(void)
                         sizes[s][1], sizes[s][2], 0.5f, ta ? 0.0f : 2.0f);
 }
 
+/* The AVX2 packers lay out exactly the portable ones' panels: full and
+ * edge panels, both transpositions, depths with and without a tail. */
+static void test_packers_agree(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    if (!(gm_cpu_features() & GM_CPU_AVX2_FMA))
+        return;
+    enum { ROWS = 48, LD = 301 };
+    float *src = malloc(ROWS * LD * sizeof *src);
+    check_fill(src, ROWS * LD, 4);
+    static const int depths[] = {1, 7, 8, 13, 40};
+    int same = 1;
+    for (size_t d = 0; d < sizeof depths / sizeof depths[0]; d++) {
+        ptrdiff_t kc = depths[d];
+        for (int trans = 0; trans < 2; trans++) {
+            /* B: kc x nc from (kc rows of src) or, transposed, (nc rows of src) */
+            ptrdiff_t nc = trans ? ROWS - 3 : 37;   /* two full panels and an edge */
+            _Alignas(64) float want[3 * GEMM_NR * 40], got[3 * GEMM_NR * 40];   /* as the packing buffers */
+            for (ptrdiff_t q = 0; q < 3; q++) {
+                memset(want, 0, sizeof want), memset(got, 0, sizeof got);
+                gm_gemm_pack_b_panel(want, src + 1, LD, trans, 0, 1, kc, nc, q);
+                gm_gemm_pack_b_panel_avx2(got, src + 1, LD, trans, 0, 1, kc, nc, q);
+                same &= memcmp(want, got, sizeof want) == 0;
+            }
+            /* A: mc x kc, two full panels and an edge of 5 rows */
+            ptrdiff_t mc = 17;
+            _Alignas(64) float want_a[3 * GEMM_MR * 40], got_a[3 * GEMM_MR * 40];
+            for (ptrdiff_t q = 0; q < 3; q++) {
+                memset(want_a, 0, sizeof want_a), memset(got_a, 0, sizeof got_a);
+                gm_gemm_pack_a_panel(want_a, src, LD, trans, 2, 3, mc, kc, q);
+                gm_gemm_pack_a_panel_avx2(got_a, src, LD, trans, 2, 3, mc, kc, q);
+                same &= memcmp(want_a, got_a, sizeof want_a) == 0;
+            }
+        }
+    }
+    CHECK(same);
+    free(src);
+#endif
+}
+
 static void test_bad_arguments(void)
 {
     float x[4] = {0};
@@ -47,6 +90,7 @@ static void test_bad_arguments(void)
 int main(void)
 {
     RUN(test_against_reference);
+    RUN(test_packers_agree);
     RUN(test_bad_arguments);
     return check_summary();
 }
