@@ -49,6 +49,43 @@ static ptrdiff_t block_start(ptrdiff_t i, ptrdiff_t units, ptrdiff_t blocks)
     return i * units / blocks;
 }
 
+/* Columns [j_begin, j_end) of C by one thread alone: the whole loop nest
+ * with its own packed B and A, no barrier. Tiles start at the same
+ * multiples of MR and NR and sum k in the same blocks as the shared path,
+ * so the results are the same bits. */
+static gm_status gemm_columns(const gemm_parts *parts, gm_transpose trans_a, gm_transpose trans_b,
+                              ptrdiff_t m, ptrdiff_t j_begin, ptrdiff_t j_end, ptrdiff_t k, float alpha,
+                              const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,
+                              float *c, ptrdiff_t ldc)
+{
+    ptrdiff_t width = min_ptrdiff(GEMM_NC, j_end - j_begin);
+    float *pack_b = gm_gemm_buffer_b((size_t)((width + GEMM_NR - 1) / GEMM_NR * GEMM_NR) * GEMM_KC);
+    float *pack_a = gm_gemm_buffer_a((size_t)GEMM_MC * GEMM_KC);
+    if (!pack_a || !pack_b)
+        return GM_ERR_NOMEM;
+    for (ptrdiff_t jc = j_begin; jc < j_end; jc += GEMM_NC) {
+        ptrdiff_t nc = min_ptrdiff(GEMM_NC, j_end - jc);
+        for (ptrdiff_t pc = 0; pc < k; pc += GEMM_KC) {
+            ptrdiff_t kc = min_ptrdiff(GEMM_KC, k - pc);
+            float beta_pc = pc == 0 ? beta : 1.0f;
+            for (ptrdiff_t q = 0; q < (nc + GEMM_NR - 1) / GEMM_NR; q++)
+                parts->pack_b(pack_b, b, ldb, trans_b, pc, jc, kc, nc, q);
+            for (ptrdiff_t ic = 0; ic < m; ic += GEMM_MC) {
+                ptrdiff_t mc = min_ptrdiff(GEMM_MC, m - ic);
+                for (ptrdiff_t q = 0; q < (mc + GEMM_MR - 1) / GEMM_MR; q++)
+                    parts->pack_a(pack_a, a, lda, trans_a, ic, pc, mc, kc, q);
+                for (ptrdiff_t jr = 0; jr < nc; jr += GEMM_NR) {
+                    int nr = (int)min_ptrdiff(GEMM_NR, nc - jr);
+                    for (ptrdiff_t ir = 0; ir < mc; ir += GEMM_MR)
+                        parts->kernel(kc, pack_a + ir * kc, pack_b + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc,
+                                      alpha, beta_pc, (int)min_ptrdiff(GEMM_MR, mc - ir), nr);
+                }
+            }
+        }
+    }
+    return GM_OK;
+}
+
 gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
                    ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                    float alpha, const float *a, ptrdiff_t lda,
@@ -65,12 +102,29 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
     }
     double flops = (double)m * n * k;
     int threads = flops < GEMM_MIN_PARALLEL_FLOPS ? 1 : gm_get_num_threads();
+    gemm_parts parts = pick_parts();
+    ptrdiff_t col_panels = (n + GEMM_NR - 1) / GEMM_NR;
+    if (threads == 1 || (m <= GEMM_SPLIT_COLUMNS_MAX_M && col_panels >= 2 * threads)) {
+        /* one thread, or few rows: each thread takes a run of whole column
+         * panels and works alone (packing the small A again costs less
+         * than the barriers of a shared B) */
+        int teams = threads == 1 ? 1 : threads;
+        int failed = 0;
+        #pragma omp parallel for num_threads(teams) schedule(static) reduction(|| : failed)
+        for (int t = 0; t < teams; t++) {
+            ptrdiff_t j_begin = block_start(t, col_panels, teams) * GEMM_NR;
+            ptrdiff_t j_end = min_ptrdiff(block_start(t + 1, col_panels, teams) * GEMM_NR, n);
+            if (j_begin < j_end)
+                failed = gemm_columns(&parts, trans_a, trans_b, m, j_begin, j_end, k, alpha, a, lda, b, ldb,
+                                      beta, c, ldc) != GM_OK;
+        }
+        return failed ? GM_ERR_NOMEM : GM_OK;
+    }
     /* Packed B is shared by the team; each thread packs its own A blocks. */
     float *pack_b = gm_gemm_buffer_b((size_t)GEMM_NC * GEMM_KC);
     float *pack_a = gm_gemm_buffer_a((size_t)threads * GEMM_MC * GEMM_KC);
     if (!pack_a || !pack_b)
         return GM_ERR_NOMEM;
-    gemm_parts parts = pick_parts();
     ptrdiff_t row_blocks = (m + GEMM_MC - 1) / GEMM_MC;
     ptrdiff_t row_panels = (m + GEMM_MR - 1) / GEMM_MR;
 

@@ -18,6 +18,10 @@
 #define GEMM_NB 192
 #define GEMM_NC 3072
 
+/* Up to this many rows of C, threads split the columns and each runs the
+ * loop nest alone (training batches); above, they share packed B. */
+#define GEMM_SPLIT_COLUMNS_MAX_M 256
+
 /* Below this many multiply-adds a GEMM runs on one thread. */
 #define GEMM_MIN_PARALLEL_FLOPS (1 << 18)
 
