@@ -72,13 +72,17 @@ gm_status gm_activation_backward(float *dx, const float *dy, const float *x,
     switch (kind) {
     case GM_ACT_RELU:
         #pragma omp parallel for simd num_threads(threads) schedule(static)
-        for (ptrdiff_t i = 0; i < len; i++)
-            dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+        for (ptrdiff_t i = 0; i < len; i++) {
+            float d = dy[i];   /* read unconditionally: a select, not a branch */
+            dx[i] = x[i] > 0.0f ? d : 0.0f;
+        }
         break;
     case GM_ACT_LEAKY_RELU:
         #pragma omp parallel for simd num_threads(threads) schedule(static)
-        for (ptrdiff_t i = 0; i < len; i++)
-            dx[i] = x[i] > 0.0f ? dy[i] : alpha * dy[i];
+        for (ptrdiff_t i = 0; i < len; i++) {
+            float d = dy[i];
+            dx[i] = x[i] > 0.0f ? d : alpha * d;
+        }
         break;
     case GM_ACT_SIGMOID:
         #pragma omp parallel for simd num_threads(threads) schedule(static)
@@ -109,6 +113,16 @@ gm_status gm_bias_add(float *y, const float *x, const float *bias, size_t n,
         return GM_ERR_ARG;
     ptrdiff_t rows = (ptrdiff_t)(n * c);
     int threads = total >= GM_PARALLEL_MIN_ELEMENTS ? gm_get_num_threads() : 1;
+    if (inner == 1) {   /* (N, C): a whole row of channels at a time, in vector lanes */
+        #pragma omp parallel for num_threads(threads) schedule(static)
+        for (ptrdiff_t s = 0; s < (ptrdiff_t)n; s++) {
+            const float *xs = x + s * (ptrdiff_t)c;
+            float *ys = y + s * (ptrdiff_t)c;
+            for (size_t ch = 0; ch < c; ch++)
+                ys[ch] = xs[ch] + bias[ch];
+        }
+        return GM_OK;
+    }
     #pragma omp parallel for num_threads(threads) schedule(static)
     for (ptrdiff_t r = 0; r < rows; r++) {
         float b = bias[r % (ptrdiff_t)c];
@@ -128,6 +142,25 @@ gm_status gm_bias_grad(float *db, const float *dy, size_t n, size_t c,
     if (n * c * inner != 0 && !dy)
         return GM_ERR_ARG;
     int threads = n * c * inner >= GM_PARALLEL_MIN_ELEMENTS ? gm_get_num_threads() : 1;
+    if (inner == 1) {
+        /* (N, C): blocks of channels summed row after row, in vector lanes
+         * (the same order per channel as below: samples in order, in double) */
+        enum { BLOCK = 64 };
+        ptrdiff_t blocks = ((ptrdiff_t)c + BLOCK - 1) / BLOCK;
+        #pragma omp parallel for num_threads(threads) schedule(static)
+        for (ptrdiff_t blk = 0; blk < blocks; blk++) {
+            size_t ch0 = (size_t)blk * BLOCK, width = c - ch0 < BLOCK ? c - ch0 : BLOCK;
+            double sum[BLOCK] = {0};
+            for (size_t s = 0; s < n; s++) {
+                const float *row = dy + s * c + ch0;
+                for (size_t j = 0; j < width; j++)
+                    sum[j] += row[j];
+            }
+            for (size_t j = 0; j < width; j++)
+                db[ch0 + j] = accumulate ? db[ch0 + j] + (float)sum[j] : (float)sum[j];
+        }
+        return GM_OK;
+    }
     #pragma omp parallel for num_threads(threads) schedule(static)
     for (ptrdiff_t ch = 0; ch < (ptrdiff_t)c; ch++) {
         double sum = 0.0;
