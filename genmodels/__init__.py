@@ -12,10 +12,12 @@ import os
 
 # OpenMP threads must go to sleep soon after a kernel returns: a pool that
 # keeps spinning steals the CPU from NumPy's BLAS and from the next Python
-# step. A short spin (some microseconds) still lets the barriers inside one
-# kernel hand over without a sleep and wake-up each. The runtime reads this
-# when the extension loads, so it is set first.
-os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+# step. But waking a sleeping thread costs 30-50 us on a virtual machine,
+# more than a small kernel itself, and a training step leaves gaps of a few
+# hundred microseconds between kernels (Python, single-threaded work). About
+# 100,000 spins (some 3 ms here) bridge those gaps and then let the threads
+# sleep. The runtime reads this when the extension loads, so it is set first.
+os.environ.setdefault("GOMP_SPINCOUNT", "100000")
 
 from . import _core  # noqa: E402
 from ._seed import seed  # noqa: E402
