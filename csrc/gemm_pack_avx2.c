@@ -29,7 +29,10 @@ TARGET_AVX2 static inline void transpose8(__m256 r[8])
 
 /* out[p * width + i] = rows[i][p] for p < kc, i < count (count <= 8,
  * width >= count): 8 x 8 blocks through registers (missing rows read as
- * zeros), stores masked to `count` lanes, then a scalar tail in p. */
+ * zeros), then a scalar tail in p. With count < 8 a full 8-lane store
+ * spills into the next row of out, which a later store overwrites; only
+ * the very last row is stored masked (masked stores are slow on some
+ * CPUs). */
 TARGET_AVX2 static void interleave_rows(float *out, ptrdiff_t width, const float *const rows[8], int count,
                                         ptrdiff_t kc)
 {
@@ -41,8 +44,12 @@ TARGET_AVX2 static void interleave_rows(float *out, ptrdiff_t width, const float
         for (int i = 0; i < 8; i++)
             r[i] = i < count ? _mm256_loadu_ps(rows[i] + p) : _mm256_setzero_ps();
         transpose8(r);
-        for (int q = 0; q < 8; q++)
-            _mm256_maskstore_ps(out + (p + q) * width, mask, r[q]);
+        for (int q = 0; q < 8; q++) {
+            if (count < 8 && p + q == kc - 1)
+                _mm256_maskstore_ps(out + (p + q) * width, mask, r[q]);
+            else
+                _mm256_storeu_ps(out + (p + q) * width, r[q]);
+        }
     }
     for (; p < kc; p++)
         for (int i = 0; i < count; i++)
