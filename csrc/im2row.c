@@ -2,8 +2,6 @@
 #include "gm.h"
 #include "im2row.h"
 
-#include <string.h>
-
 void gm_im2row(float *rows, const float *x, const gm_conv2d_params *p,
                ptrdiff_t out_h, ptrdiff_t out_w)
 {
@@ -19,13 +17,17 @@ void gm_im2row(float *rows, const float *x, const gm_conv2d_params *p,
                 for (ptrdiff_t i = 0; i < p->kh; i++) {
                     ptrdiff_t ih = ih0 + i;
                     float *dst = row + (ch * p->kh + i) * kw;
+                    /* a few floats each: plain loops, kept inline (a library
+                     * call per kernel row cost more than the copy) */
                     if (ih < 0 || ih >= p->h) {
-                        memset(dst, 0, (size_t)kw * sizeof *dst);
+                        for (ptrdiff_t j = 0; j < kw; j++)
+                            dst[j] = 0.0f;
                         continue;
                     }
                     const float *src = plane + ih * p->w + iw0;
                     if (inside_w) {          /* the common case: no padding */
-                        memcpy(dst, src, (size_t)kw * sizeof *dst);
+                        for (ptrdiff_t j = 0; j < kw; j++)
+                            dst[j] = src[j];
                         continue;
                     }
                     for (ptrdiff_t j = 0; j < kw; j++) {
