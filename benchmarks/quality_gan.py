@@ -85,19 +85,19 @@ def torch_networks(arch, extra):
     return g, d
 
 
-def run_torch(model, epochs, threads):
+def torch_trainer(model, threads):
+    """PyTorch's side: (g, g_input, train_epoch(x, y)) where train_epoch
+    trains one epoch over images x (N, 784) with labels y and returns D's
+    mean outputs on real and on generated batches."""
     import torch
     import torch.nn.functional as F
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    ds = gm.datasets.load_mnist()
     arch, conditional = model.split("-")[0], model.endswith("-cgan")
     extra = 10 if conditional else 0
     g, d = torch_networks(arch, extra)
     g_opt = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     d_opt = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    x_all = torch.from_numpy(ds.x_train.reshape(-1, 784))
-    y_all = torch.from_numpy(ds.y_train)
 
     def g_input(z, y):
         return torch.cat([z, F.one_hot(y, 10).float()], 1) if conditional else z
@@ -111,8 +111,8 @@ def run_torch(model, epochs, threads):
         planes = onehot[:, :, None, None].expand(-1, 10, 28, 28)
         return torch.cat([x.view(-1, 1, 28, 28), planes], 1)
 
-    start = time.perf_counter()
-    for _ in range(epochs):
+    def train_epoch(images, labels):
+        x_all, y_all = torch.from_numpy(images.reshape(-1, 784)), torch.from_numpy(labels)
         perm = torch.randperm(len(x_all))
         real_means, fake_means = [], []
         for i in range(0, len(x_all), 128):
@@ -133,6 +133,30 @@ def run_torch(model, epochs, threads):
             g_opt.zero_grad()
             g_loss.backward()
             g_opt.step()
+        return float(np.mean(real_means)), float(np.mean(fake_means))
+
+    return g, g_input, train_epoch
+
+
+def genmodels_trainer(model, threads):
+    """genmodels' side for speed_steps.py: train_epoch(x, y) trains one epoch."""
+    gm.set_num_threads(threads)
+    arch, conditional = model.split("-")[0], model.endswith("-cgan")
+    if conditional:
+        net = gm.CGAN(latent_dim=LATENT, n_classes=10, architecture=arch, seed=0)
+        return lambda x, y: net.fit(x, y, epochs=1, batch_size=128, verbose=0)
+    net = gm.GAN(latent_dim=LATENT, architecture=arch, seed=0)
+    return lambda x, y: net.fit(x, epochs=1, batch_size=128, verbose=0)
+
+
+def run_torch(model, epochs, threads):
+    import torch
+    ds = gm.datasets.load_mnist()
+    conditional = model.endswith("-cgan")
+    g, g_input, train_epoch = torch_trainer(model, threads)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        real_mean, fake_mean = train_epoch(ds.x_train, ds.y_train)
     per_epoch = (time.perf_counter() - start) / epochs
     g.eval()
     with torch.no_grad():
@@ -142,8 +166,7 @@ def run_torch(model, epochs, threads):
         if conditional:
             cond_labels = torch.arange(10).repeat_interleave(100)
             cond = (g(g_input(torch.randn(1000, LATENT), cond_labels)).numpy(), cond_labels.numpy())
-    return {"s_per_epoch": per_epoch, "d_real": float(np.mean(real_means)),
-            "d_fake": float(np.mean(fake_means)), **scores(samples, cond)}
+    return {"s_per_epoch": per_epoch, "d_real": real_mean, "d_fake": fake_mean, **scores(samples, cond)}
 
 
 def main():

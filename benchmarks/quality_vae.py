@@ -69,17 +69,17 @@ def torch_networks(model):
     return enc, dec
 
 
-def run_torch(model, epochs, threads):
+def torch_trainer(model, threads):
+    """PyTorch's side: (enc, dec, terms, train_epoch(x)) where train_epoch
+    trains one epoch over the float32 images x in shuffled batches."""
     import torch
     from torch import nn
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    x_train, x_test = data(model)
     cfg = SETTINGS[model]
     enc, dec = torch_networks(model)
     opt = torch.optim.Adam(list(enc.parameters()) + list(dec.parameters()), lr=1e-3,
                            weight_decay=cfg["weight_decay"])
-    x_all = torch.from_numpy(x_train.reshape(-1, 784))
     bce = nn.BCEWithLogitsLoss(reduction="none")
 
     def terms(x):
@@ -90,9 +90,9 @@ def run_torch(model, epochs, threads):
         kl = 0.5 * (logvar.exp() + mu ** 2 - 1 - logvar).sum(1)
         return rec, kl
 
-    batch = cfg["batch_size"]
-    start = time.perf_counter()
-    for _ in range(epochs):
+    def train_epoch(images):
+        x_all = torch.from_numpy(images.reshape(-1, 784))
+        batch = cfg["batch_size"]
         perm = torch.randperm(len(x_all))
         for i in range(0, len(x_all), batch):
             x = x_all[perm[i:i + batch]]
@@ -103,6 +103,27 @@ def run_torch(model, epochs, threads):
             opt.zero_grad()
             loss.backward()
             opt.step()
+
+    return enc, dec, terms, train_epoch
+
+
+def genmodels_trainer(model, threads):
+    """genmodels' side for speed_steps.py: train_epoch(x) trains one epoch."""
+    gm.set_num_threads(threads)
+    cfg = SETTINGS[model]
+    vae = gm.VAE(latent_dim=LATENT, architecture=model, hidden=(512, 256), seed=0)
+    return lambda x: vae.fit(x, epochs=1, batch_size=cfg["batch_size"], lr=1e-3,
+                             weight_decay=cfg["weight_decay"], binarize=cfg["binarize"], verbose=0)
+
+
+def run_torch(model, epochs, threads):
+    import torch
+    x_train, x_test = data(model)
+    enc, dec, terms, train_epoch = torch_trainer(model, threads)
+    bce = torch.nn.BCEWithLogitsLoss(reduction="none")
+    start = time.perf_counter()
+    for _ in range(epochs):
+        train_epoch(x_train)
     per_epoch = (time.perf_counter() - start) / epochs
     xt = torch.from_numpy(x_test.reshape(-1, 784))
     with torch.no_grad():
