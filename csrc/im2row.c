@@ -2,6 +2,8 @@
 #include "gm.h"
 #include "im2row.h"
 
+#include <string.h>
+
 void gm_im2row(float *rows, const float *x, const gm_conv2d_params *p,
                ptrdiff_t out_h, ptrdiff_t out_w)
 {
@@ -25,6 +27,10 @@ void gm_im2row(float *rows, const float *x, const gm_conv2d_params *p,
                         continue;
                     }
                     const float *src = plane + ih * p->w + iw0;
+                    if (inside_w && kw == 4) {   /* DCGAN-style 4x4 kernels: one vector move */
+                        memcpy(dst, src, 4 * sizeof *dst);
+                        continue;
+                    }
                     if (inside_w) {          /* the common case: no padding */
                         for (ptrdiff_t j = 0; j < kw; j++)
                             dst[j] = src[j];
