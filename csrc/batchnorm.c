@@ -11,6 +11,96 @@ static inline const float *plane(const float *t, size_t s, size_t ch,
     return t + (s * c + ch) * inner;
 }
 
+/* (N, C) inputs (inner == 1, BatchNorm1d): channels in blocks, each
+ * block's sums taken row after row so the reads are contiguous, not a
+ * column at a time; every channel still sums its samples in order, in
+ * double, with the same operations as the general loop (same bits). */
+enum { ROW_BLOCK = 64 };
+
+static void forward_rows(float *y, float *save_mean, float *save_invstd, const float *x, const float *gamma,
+                         const float *beta, float *running_mean, float *running_var, size_t n, size_t c,
+                         int training, float momentum, float eps)
+{
+    ptrdiff_t blocks = ((ptrdiff_t)c + ROW_BLOCK - 1) / ROW_BLOCK;
+    #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
+    for (ptrdiff_t blk = 0; blk < blocks; blk++) {
+        size_t ch0 = (size_t)blk * ROW_BLOCK, width = c - ch0 < ROW_BLOCK ? c - ch0 : ROW_BLOCK;
+        double mean[ROW_BLOCK], var[ROW_BLOCK];
+        float scale[ROW_BLOCK], shift[ROW_BLOCK];
+        if (training) {
+            double sum[ROW_BLOCK] = {0}, sq[ROW_BLOCK] = {0};
+            for (size_t s = 0; s < n; s++)
+                for (size_t j = 0; j < width; j++)
+                    sum[j] += x[s * c + ch0 + j];
+            for (size_t j = 0; j < width; j++)
+                mean[j] = sum[j] / n;
+            for (size_t s = 0; s < n; s++)
+                for (size_t j = 0; j < width; j++) {
+                    double dev = x[s * c + ch0 + j] - mean[j];
+                    sq[j] += dev * dev;
+                }
+            for (size_t j = 0; j < width; j++) {
+                size_t ch = ch0 + j;
+                var[j] = sq[j] / n;
+                running_mean[ch] = (float)((1.0 - momentum) * running_mean[ch] + momentum * mean[j]);
+                running_var[ch] = (float)((1.0 - momentum) * running_var[ch] + momentum * sq[j] / (n - 1));
+            }
+        } else {
+            for (size_t j = 0; j < width; j++)
+                mean[j] = running_mean[ch0 + j], var[j] = running_var[ch0 + j];
+        }
+        for (size_t j = 0; j < width; j++) {
+            size_t ch = ch0 + j;
+            float invstd = (float)(1.0 / sqrt(var[j] + eps));
+            save_mean[ch] = (float)mean[j];
+            save_invstd[ch] = invstd;
+            scale[j] = gamma[ch] * invstd;
+            shift[j] = beta[ch] - (float)mean[j] * scale[j];
+        }
+        for (size_t s = 0; s < n; s++)
+            for (size_t j = 0; j < width; j++)
+                y[s * c + ch0 + j] = x[s * c + ch0 + j] * scale[j] + shift[j];
+    }
+}
+
+static void backward_rows(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,
+                          const float *gamma, const float *save_mean, const float *save_invstd, size_t n,
+                          size_t c, int training)
+{
+    ptrdiff_t blocks = ((ptrdiff_t)c + ROW_BLOCK - 1) / ROW_BLOCK;
+    #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
+    for (ptrdiff_t blk = 0; blk < blocks; blk++) {
+        size_t ch0 = (size_t)blk * ROW_BLOCK, width = c - ch0 < ROW_BLOCK ? c - ch0 : ROW_BLOCK;
+        double sum_dy[ROW_BLOCK] = {0}, sum_dy_xhat[ROW_BLOCK] = {0};
+        const float *mean = save_mean + ch0, *invstd = save_invstd + ch0;
+        for (size_t s = 0; s < n; s++)
+            for (size_t j = 0; j < width; j++) {
+                float g = dy[s * c + ch0 + j], p = x[s * c + ch0 + j];
+                sum_dy[j] += g;
+                sum_dy_xhat[j] += (double)g * (p - mean[j]) * invstd[j];
+            }
+        float k[ROW_BLOCK], mean_dy[ROW_BLOCK], mean_dy_xhat[ROW_BLOCK];
+        for (size_t j = 0; j < width; j++) {
+            size_t ch = ch0 + j;
+            dgamma[ch] += (float)sum_dy_xhat[j];
+            dbeta[ch] += (float)sum_dy[j];
+            k[j] = gamma[ch] * invstd[j];
+            mean_dy[j] = (float)(sum_dy[j] / n);
+            mean_dy_xhat[j] = (float)(sum_dy_xhat[j] / n);
+        }
+        for (size_t s = 0; s < n; s++)
+            for (size_t j = 0; j < width; j++) {
+                size_t at = s * c + ch0 + j;
+                if (training) {
+                    float xhat = (x[at] - mean[j]) * invstd[j];
+                    dx[at] = k[j] * (dy[at] - mean_dy[j] - xhat * mean_dy_xhat[j]);
+                } else {
+                    dx[at] = k[j] * dy[at];
+                }
+            }
+    }
+}
+
 gm_status gm_batchnorm_forward(float *y, float *save_mean, float *save_invstd,
                                const float *x, const float *gamma,
                                const float *beta, float *running_mean,
@@ -27,6 +117,11 @@ gm_status gm_batchnorm_forward(float *y, float *save_mean, float *save_invstd,
         return GM_ERR_ARG;
     if (training && count < 2)
         return GM_ERR_ARG;
+    if (inner == 1) {
+        forward_rows(y, save_mean, save_invstd, x, gamma, beta, running_mean, running_var, n, c, training,
+                     momentum, eps);
+        return GM_OK;
+    }
     #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
     for (ptrdiff_t ch = 0; ch < (ptrdiff_t)c; ch++) {
         double mean, var;
@@ -80,6 +175,10 @@ gm_status gm_batchnorm_backward(float *dx, float *dgamma, float *dbeta,
     if (!dx || !dgamma || !dbeta || !dy || !x || !gamma || !save_mean ||
         !save_invstd)
         return GM_ERR_ARG;
+    if (inner == 1) {
+        backward_rows(dx, dgamma, dbeta, dy, x, gamma, save_mean, save_invstd, n, c, training);
+        return GM_OK;
+    }
     #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
     for (ptrdiff_t ch = 0; ch < (ptrdiff_t)c; ch++) {
         double sum_dy = 0.0, sum_dy_xhat = 0.0;
