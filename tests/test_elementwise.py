@@ -49,19 +49,21 @@ def test_nan_propagates_through_forward():
         assert np.isnan(ops.activation_forward(x, kind)[0]), kind
 
 
-def test_sigmoid_vector_path(rng, with_threads):
+@pytest.mark.parametrize("kind", ["sigmoid", "leaky_relu"])
+def test_vector_paths(kind, rng, with_threads):
     """Long inputs take the vector path (whole blocks of eight) and a scalar
-    tail: both match SciPy, NaN propagates from either, and the result is
-    the same bits with 1 and 2 threads."""
+    tail: both match the reference, NaN propagates from either, and the
+    result is the same bits with 1 and 2 threads."""
     x = (rng.standard_normal(100_003) * 30).astype(np.float32)
     x[[5, 17, 100_001]] = np.nan
     x[[6, 7, 8, 9]] = [-1e4, -88.0, 88.0, 1e4]
-    one = with_threads(1, ops.activation_forward, x, "sigmoid")
-    two = with_threads(2, ops.activation_forward, x, "sigmoid")
+    one = with_threads(1, ops.activation_forward, x, kind, alpha=0.2)
+    two = with_threads(2, ops.activation_forward, x, kind, alpha=0.2)
     np.testing.assert_array_equal(one, two)
     assert np.isnan(one[[5, 17, 100_001]]).all()
     finite = ~np.isnan(x)
-    np.testing.assert_allclose(one[finite], expit(x[finite].astype(np.float64)), rtol=1e-6, atol=1e-30)
+    want = REFERENCE[kind](x[finite].astype(np.float64), np.float32(0.2))
+    np.testing.assert_allclose(one[finite], want, rtol=1e-6, atol=1e-30)
 
 
 def test_in_place_forward_and_backward(rng):
