@@ -17,6 +17,10 @@ void gm_gemm_pack_a_panel(float *dst, const float *a, ptrdiff_t lda, int trans,
         for (ptrdiff_t p = 0; p < kc; p++) {
             const float *src = a + (p0 + p) * lda + i0 + r0;
             float *o = out + p * GEMM_MR;
+            if (rows == GEMM_MR) {   /* a fixed-size copy: a couple of moves */
+                memcpy(o, src, GEMM_MR * sizeof *o);
+                continue;
+            }
             ptrdiff_t i = 0;
             for (; i < rows; i++)
                 o[i] = src[i];
