@@ -98,8 +98,9 @@ def test_bias_add_and_grad(shape, rng):
     np.testing.assert_allclose(acc, want + 1, rtol=1e-5, atol=1e-5)
 
 
-def test_bias_grad_identical_with_one_and_two_threads(rng, with_threads):
-    g = rng.standard_normal((256, 64, 14, 14)).astype(np.float32)
+@pytest.mark.parametrize("shape", [(256, 64, 14, 14), (300, 1030)])
+def test_bias_grad_identical_with_one_and_two_threads(shape, rng, with_threads):
+    g = rng.standard_normal(shape).astype(np.float32)
     np.testing.assert_array_equal(with_threads(1, ops.bias_grad, g), with_threads(2, ops.bias_grad, g))
 
 

@@ -79,12 +79,14 @@ def test_gradients_accumulate(rng):
     np.testing.assert_allclose(db, fresh_db + 10, rtol=1e-6)
 
 
-def test_identical_with_one_and_two_threads(rng, with_threads):
-    x = rng.standard_normal((64, 32, 14, 14)).astype(np.float32)
-    g, b = np.ones(32, np.float32), np.zeros(32, np.float32)
+@pytest.mark.parametrize("shape", [(64, 32, 14, 14), (256, 1030)])   # images; (N, C) in channel blocks
+def test_identical_with_one_and_two_threads(shape, rng, with_threads):
+    x = rng.standard_normal(shape).astype(np.float32)
+    c = shape[1]
+    g, b = np.ones(c, np.float32), np.zeros(c, np.float32)
     results = []
     for n in (1, 2):
-        rm, rv = state(32)
+        rm, rv = state(c)
         out, mean, invstd = with_threads(n, ops.batchnorm_forward, x, g, b, rm, rv, training=True)
         dx, dg, db = with_threads(n, ops.batchnorm_backward, x, x, g, mean, invstd)
         results.append((out, rm, rv, dx, dg, db))
