@@ -19,7 +19,7 @@ def state(c):
     return np.zeros(c, np.float32), np.ones(c, np.float32)
 
 
-@pytest.mark.parametrize("shape", [(8, 3), (5, 4, 3, 2), (2, 3, 5, 5)])
+@pytest.mark.parametrize("shape", [(8, 3), (70, 130), (5, 4, 3, 2), (2, 3, 5, 5)])   # 130: blocks of 64 and a rest
 def test_training_forward_and_running_stats(shape, rng):
     x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
     c = shape[1]
@@ -45,7 +45,7 @@ def test_eval_uses_running_stats(rng):
 
 
 @pytest.mark.parametrize("training", [True, False])
-@pytest.mark.parametrize("shape", [(6, 3), (3, 2, 3, 4)])
+@pytest.mark.parametrize("shape", [(6, 3), (5, 70), (3, 2, 3, 4)])
 def test_backward_matches_finite_differences(shape, training, rng):
     x = rng.standard_normal(shape).astype(np.float32)
     c = shape[1]
