@@ -18,8 +18,8 @@
 /* The micro-kernel and packers for this CPU. */
 typedef struct {
     gemm_micro_kernel kernel;
-    gemm_pack_a_fn pack_a;
-    gemm_pack_b_fn pack_b;
+    gemm_pack_a_fn *pack_a;
+    gemm_pack_b_fn *pack_b;
 } gemm_parts;
 
 static gemm_parts pick_parts(void)

@@ -19,29 +19,20 @@ void gm_gemm_kernel_avx2(ptrdiff_t kc, const float *a, const float *b, float *c,
 
 /* Pack MR-row panel `panel` of op(A)[i0:i0+mc, p0:p0+kc] as kc columns of
  * MR values (rows past mc are zero). */
-void gm_gemm_pack_a_panel(float *dst, const float *a, ptrdiff_t lda, int trans,
-                          ptrdiff_t i0, ptrdiff_t p0, ptrdiff_t mc,
-                          ptrdiff_t kc, ptrdiff_t panel);
+typedef void gemm_pack_a_fn(float *dst, const float *a, ptrdiff_t lda, int trans,
+                            ptrdiff_t i0, ptrdiff_t p0, ptrdiff_t mc,
+                            ptrdiff_t kc, ptrdiff_t panel);
 
 /* Pack NR-column panel `panel` of op(B)[p0:p0+kc, j0:j0+nc] as kc rows of
  * NR values (columns past nc are zero). */
-void gm_gemm_pack_b_panel(float *dst, const float *b, ptrdiff_t ldb, int trans,
-                          ptrdiff_t p0, ptrdiff_t j0, ptrdiff_t kc,
-                          ptrdiff_t nc, ptrdiff_t panel);
+typedef void gemm_pack_b_fn(float *dst, const float *b, ptrdiff_t ldb, int trans,
+                            ptrdiff_t p0, ptrdiff_t j0, ptrdiff_t kc,
+                            ptrdiff_t nc, ptrdiff_t panel);
 
-/* The same panels, packed with AVX2 (gemm_pack_avx2.c; only when the CPU
- * has it). */
-void gm_gemm_pack_a_panel_avx2(float *dst, const float *a, ptrdiff_t lda, int trans,
-                               ptrdiff_t i0, ptrdiff_t p0, ptrdiff_t mc,
-                               ptrdiff_t kc, ptrdiff_t panel);
-void gm_gemm_pack_b_panel_avx2(float *dst, const float *b, ptrdiff_t ldb, int trans,
-                               ptrdiff_t p0, ptrdiff_t j0, ptrdiff_t kc,
-                               ptrdiff_t nc, ptrdiff_t panel);
-
-typedef void (*gemm_pack_a_fn)(float *, const float *, ptrdiff_t, int, ptrdiff_t, ptrdiff_t,
-                               ptrdiff_t, ptrdiff_t, ptrdiff_t);
-typedef void (*gemm_pack_b_fn)(float *, const float *, ptrdiff_t, int, ptrdiff_t, ptrdiff_t,
-                               ptrdiff_t, ptrdiff_t, ptrdiff_t);
+/* Portable packers (gemm_pack.c), and the same panels packed with AVX2
+ * (gemm_pack_avx2.c; only when the CPU has it). */
+gemm_pack_a_fn gm_gemm_pack_a_panel, gm_gemm_pack_a_panel_avx2;
+gemm_pack_b_fn gm_gemm_pack_b_panel, gm_gemm_pack_b_panel_avx2;
 
 /* The calling thread's packing buffers (grown on demand, reused across
  * calls so large GEMMs do not fault in fresh pages every time). NULL if
