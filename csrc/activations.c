@@ -20,28 +20,26 @@ static inline float sigmoid(float x)
     return e / (1.0f + e);
 }
 
-#ifdef __x86_64__
-#include "simd_math.h"
-
-/* Sigmoid of blocks [first, last) of eight values, from exp(-|x|) as the
- * scalar sigmoid (relative error about 1e-7). */
-TARGET_AVX2 static void sigmoid_blocks_avx2(float *y, const float *x, ptrdiff_t first, ptrdiff_t last)
-{
-    __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
-    for (ptrdiff_t b = first; b < last; b++) {
-        __m256 v = _mm256_loadu_ps(x + 8 * b);
-        __m256 e = exp_negative_avx2(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v));
-        __m256 numerator = _mm256_blendv_ps(e, one, _mm256_cmp_ps(v, zero, _CMP_GE_OQ));
-        _mm256_storeu_ps(y + 8 * b, _mm256_div_ps(numerator, _mm256_add_ps(one, e)));
-    }
-}
-#endif
-
-/* Leaky ReLU as x * slope, slope 1 or alpha (exact for slope 1, NaN
- * passes through), in tasks of TASK values; vector and scalar lanes give
- * the same bits. */
+/* Pointwise activations with a vector path run in tasks of TASK values
+ * (a multiple of eight): each task does whole blocks of eight in vector
+ * lanes, then its scalar rest, so only the array's last few values can
+ * take the scalar path; which path a value takes depends on n alone,
+ * never on the thread split. */
 enum { TASK = 4096 };
 
+typedef void activation_range_fn(float *y, const float *x, ptrdiff_t begin, ptrdiff_t end, float alpha);
+
+static void run_in_tasks(activation_range_fn *range, float *y, const float *x, ptrdiff_t n, float alpha,
+                         int threads)
+{
+    ptrdiff_t tasks = (n + TASK - 1) / TASK;
+    #pragma omp parallel for num_threads(threads) schedule(static)
+    for (ptrdiff_t t = 0; t < tasks; t++)
+        range(y, x, t * TASK, (t + 1) * TASK < n ? (t + 1) * TASK : n, alpha);
+}
+
+/* Leaky ReLU as x * slope, slope 1 or alpha: exact for slope 1, NaN
+ * passes through, and the vector lanes give the scalar bits. */
 static void leaky_relu_range(float *y, const float *x, ptrdiff_t begin, ptrdiff_t end, float alpha)
 {
     for (ptrdiff_t i = begin; i < end; i++) {
@@ -50,7 +48,15 @@ static void leaky_relu_range(float *y, const float *x, ptrdiff_t begin, ptrdiff_
     }
 }
 
+static void sigmoid_range(float *y, const float *x, ptrdiff_t begin, ptrdiff_t end, float alpha)
+{
+    for (ptrdiff_t i = begin; i < end; i++)
+        y[i] = sigmoid(x[i]);
+}
+
 #ifdef __x86_64__
+#include "simd_math.h"
+
 TARGET_AVX2 static void leaky_relu_range_avx2(float *y, const float *x, ptrdiff_t begin, ptrdiff_t end,
                                               float alpha)
 {
@@ -63,40 +69,37 @@ TARGET_AVX2 static void leaky_relu_range_avx2(float *y, const float *x, ptrdiff_
     }
     leaky_relu_range(y, x, i, end, alpha);
 }
+
+/* Sigmoid from exp(-|x|) as the scalar sigmoid (relative error about
+ * 1e-7 against libm's). */
+TARGET_AVX2 static void sigmoid_range_avx2(float *y, const float *x, ptrdiff_t begin, ptrdiff_t end, float alpha)
+{
+    __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    ptrdiff_t i = begin;
+    for (; i + 8 <= end; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 e = exp_negative_avx2(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), v));
+        __m256 numerator = _mm256_blendv_ps(e, one, _mm256_cmp_ps(v, zero, _CMP_GE_OQ));
+        _mm256_storeu_ps(y + i, _mm256_div_ps(numerator, _mm256_add_ps(one, e)));
+    }
+    sigmoid_range(y, x, i, end, alpha);
+}
 #endif
 
-static void leaky_relu_many(float *y, const float *x, ptrdiff_t n, float alpha, int threads)
+/* The AVX2 range function when the CPU has it, else the portable one. */
+static activation_range_fn *pick_range(activation_range_fn *portable, activation_range_fn *avx2)
 {
-    void (*range)(float *, const float *, ptrdiff_t, ptrdiff_t, float) = leaky_relu_range;
 #ifdef __x86_64__
     if (gm_cpu_features() & GM_CPU_AVX2_FMA)
-        range = leaky_relu_range_avx2;
+        return avx2;
 #endif
-    ptrdiff_t tasks = (n + TASK - 1) / TASK;
-    #pragma omp parallel for num_threads(threads) schedule(static)
-    for (ptrdiff_t t = 0; t < tasks; t++)
-        range(y, x, t * TASK, (t + 1) * TASK < n ? (t + 1) * TASK : n, alpha);
+    return portable;
 }
 
-/* Sigmoid of n values. Which values take the vector path depends only on
- * n (whole blocks of eight from the start), never on the thread split. */
-static void sigmoid_many(float *y, const float *x, ptrdiff_t n, int threads)
-{
-    ptrdiff_t done = 0;
-#ifdef __x86_64__
-    if (gm_cpu_features() & GM_CPU_AVX2_FMA) {
-        ptrdiff_t blocks = n / 8, per_task = 512;
-        ptrdiff_t tasks = (blocks + per_task - 1) / per_task;
-        #pragma omp parallel for num_threads(threads) schedule(static)
-        for (ptrdiff_t t = 0; t < tasks; t++)
-            sigmoid_blocks_avx2(y, x, t * per_task, (t + 1) * per_task < blocks ? (t + 1) * per_task : blocks);
-        done = blocks * 8;
-    }
+#ifndef __x86_64__   /* no vector paths: the portable ranges stand in */
+#define leaky_relu_range_avx2 leaky_relu_range
+#define sigmoid_range_avx2 sigmoid_range
 #endif
-    #pragma omp parallel for num_threads(n - done >= GM_PARALLEL_MIN_ELEMENTS ? threads : 1) schedule(static)
-    for (ptrdiff_t i = done; i < n; i++)
-        y[i] = sigmoid(x[i]);
-}
 
 gm_status gm_activation_forward(float *y, const float *x, size_t n,
                                 gm_activation kind, float alpha)
@@ -112,10 +115,10 @@ gm_status gm_activation_forward(float *y, const float *x, size_t n,
             y[i] = x[i] < 0.0f ? 0.0f : x[i];   /* NaN passes through */
         break;
     case GM_ACT_LEAKY_RELU:
-        leaky_relu_many(y, x, len, alpha, threads);
+        run_in_tasks(pick_range(leaky_relu_range, leaky_relu_range_avx2), y, x, len, alpha, threads);
         break;
     case GM_ACT_SIGMOID:
-        sigmoid_many(y, x, len, threads);
+        run_in_tasks(pick_range(sigmoid_range, sigmoid_range_avx2), y, x, len, alpha, threads);
         break;
     case GM_ACT_TANH:
         #pragma omp parallel for num_threads(threads) schedule(static)

@@ -108,14 +108,13 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
         /* one thread, or few rows: each thread takes a run of whole column
          * panels and works alone (packing the small A again costs less
          * than the barriers of a shared B) */
-        int teams = threads == 1 ? 1 : threads;
         int failed = 0;
-        #pragma omp parallel for num_threads(teams) schedule(static) reduction(|| : failed)
-        for (int t = 0; t < teams; t++) {
-            ptrdiff_t j_begin = block_start(t, col_panels, teams) * GEMM_NR;
-            ptrdiff_t j_end = min_ptrdiff(block_start(t + 1, col_panels, teams) * GEMM_NR, n);
+        #pragma omp parallel for num_threads(threads) schedule(static) reduction(| : failed)
+        for (int t = 0; t < threads; t++) {
+            ptrdiff_t j_begin = block_start(t, col_panels, threads) * GEMM_NR;
+            ptrdiff_t j_end = min_ptrdiff(block_start(t + 1, col_panels, threads) * GEMM_NR, n);
             if (j_begin < j_end)
-                failed = gemm_columns(&parts, trans_a, trans_b, m, j_begin, j_end, k, alpha, a, lda, b, ldb,
+                failed |= gemm_columns(&parts, trans_a, trans_b, m, j_begin, j_end, k, alpha, a, lda, b, ldb,
                                       beta, c, ldc) != GM_OK;
         }
         return failed ? GM_ERR_NOMEM : GM_OK;

@@ -115,60 +115,34 @@ static fuzzy_workspace fuzzy_workspace_at(void *workspace, ptrdiff_t n, ptrdiff_
     return ws;
 }
 
-#define RANK_SORT_MAX 32
-
 /* Row i's edges of weight > 0 into out, sorted by column, ties in their
- * order in the row (a stable sort). Up to RANK_SORT_MAX edges, each goes
- * straight to its rank; longer rows merge sorted runs bottom-up through
- * scratch (m edges). Returns how many were kept; *bad_index, *bad_weight
+ * order in the row (a stable sort: runs of 16 by insertion, which is the
+ * whole sort for the usual 15-30 neighbours, then bottom-up merges through
+ * scratch, m edges). Returns how many were kept; *bad_index, *bad_weight
  * flag an index outside [0, n) and a NaN or infinite weight. */
 static ptrdiff_t sorted_row(fuzzy_edge *out, fuzzy_edge *scratch, const int64_t *idx, const double *w,
                             ptrdiff_t n, ptrdiff_t m, int *bad_index, int *bad_weight)
 {
-    int64_t col[RANK_SORT_MAX];
-    double val[RANK_SORT_MAX];
-    int small = m <= RANK_SORT_MAX;
-    fuzzy_edge *kept = small ? NULL : scratch;
     ptrdiff_t len = 0;
     for (ptrdiff_t j = 0; j < m; j++) {
         *bad_index |= idx[j] < 0 || idx[j] >= n;
         *bad_weight |= !isfinite(w[j]);
-        if (w[j] > 0) {
-            if (small) {
-                col[len] = idx[j];
-                val[len] = w[j];
-            } else {
-                kept[len].end = idx[j];
-                kept[len].w = w[j];
-            }
-            len++;
-        }
+        if (w[j] > 0)
+            scratch[len++] = (fuzzy_edge){idx[j], w[j]};
     }
-    if (small) {
-        for (ptrdiff_t a = 0; a < len; a++) {
-            ptrdiff_t rank = 0;
-            for (ptrdiff_t b = 0; b < a; b++)
-                rank += col[b] <= col[a];
-            for (ptrdiff_t b = a + 1; b < len; b++)
-                rank += col[b] < col[a];
-            out[rank].end = col[a];
-            out[rank].w = val[a];
-        }
-        return len;
-    }
-    /* runs of 16 by insertion, then merges; the left run first on ties */
     enum { RUN = 16 };
     for (ptrdiff_t r0 = 0; r0 < len; r0 += RUN) {
         ptrdiff_t r1 = r0 + RUN < len ? r0 + RUN : len;
         for (ptrdiff_t j = r0 + 1; j < r1; j++) {
-            fuzzy_edge e = kept[j];
+            fuzzy_edge e = scratch[j];
             ptrdiff_t t = j;
-            for (; t > r0 && kept[t - 1].end > e.end; t--)
-                kept[t] = kept[t - 1];
-            kept[t] = e;
+            for (; t > r0 && scratch[t - 1].end > e.end; t--)
+                scratch[t] = scratch[t - 1];
+            scratch[t] = e;
         }
     }
-    fuzzy_edge *src = kept, *dst = out;
+    /* merges of neighbouring runs, the left run first on ties */
+    fuzzy_edge *src = scratch, *dst = out;
     for (ptrdiff_t width = RUN; width < len; width *= 2) {
         for (ptrdiff_t lo = 0; lo < len; lo += 2 * width) {
             ptrdiff_t mid = lo + width < len ? lo + width : len;
@@ -216,9 +190,8 @@ static int64_t merge_row(int64_t *cols, double *vals, const fuzzy_workspace *ws,
         } else {
             for (int64_t t = b0; t < b; t++, o++)
                 if (cols) {
-                    double w = rv[t].w, x = 0.0;
                     cols[o] = c;
-                    vals[o] = w + x - w * x;
+                    vals[o] = rv[t].w;   /* w + 0 - w * 0 */
                 }
         }
     }
