@@ -2,13 +2,15 @@
  *
  * The batch is processed in chunks of images whose size depends only on
  * the layer's shape (so results never depend on the thread count); each
- * chunk is one large GEMM, threaded inside gm_sgemm, over its unfolded
- * patches: forward  out (oc, P) = W (oc, ckk) @ col (ckk, P),
- *          input    col (ckk, P) = W^T @ dy (oc, P), folded back,
- *          weight   dW (oc, ckk) += dy (oc, P) @ rows (P, ckk),
- * with P = images*out_h*out_w; these orientations measured fastest. */
+ * chunk is one large GEMM, threaded inside gm_sgemm, over its patches
+ * unfolded into rows (P, ckk), P = images*out_h*out_w:
+ *   forward  out (oc, P)    = W (oc, ckk) @ rows^T,
+ *   input    rows (P, ckk)  = dy^T (P, oc) @ W, folded back,
+ *   weight   dW (oc, ckk)  += dy (oc, P) @ rows.
+ * Rows rather than columns: a patch row is a few contiguous runs of the
+ * image, where a column is a strided gather (unfolding into columns took
+ * twice as long and cost the wide layers 20% of their forward pass). */
 #include "gm.h"
-#include "im2col.h"
 #include "im2row.h"
 
 /* Scratch for one chunk of images: 2 MiB, so the unfolded patches are
@@ -94,18 +96,6 @@ static void planes_to_columns(float *prod, const float *dy, ptrdiff_t images,
         }
 }
 
-/* x (images, c, h, w) -> plan->rows as col (c*kh*kw, images*ohw) */
-static void unfold_chunk_columns(const conv_plan *plan, const float *x,
-                                 const gm_conv2d_params *p, ptrdiff_t images)
-{
-    ptrdiff_t image_size = p->c * p->h * p->w, ld = images * plan->ohw;
-    #pragma omp parallel for collapse(2) num_threads(gm_get_num_threads()) schedule(static)
-    for (ptrdiff_t b = 0; b < images; b++)
-        for (ptrdiff_t ch = 0; ch < p->c; ch++)
-            gm_im2col_channel(plan->rows + b * plan->ohw, ld, x + b * image_size, p,
-                              ch, plan->out_h, plan->out_w);
-}
-
 /* x (images, c, h, w) -> plan->rows (images*ohw, c*kh*kw) */
 static void unfold_chunk(const conv_plan *plan, const float *x,
                          const gm_conv2d_params *p, ptrdiff_t images)
@@ -132,13 +122,11 @@ gm_status gm_conv2d_forward(float *out, const float *x, const float *weight,
     ptrdiff_t in_size = p->c * p->h * p->w, out_size = p->oc * plan.ohw;
     for (ptrdiff_t b0 = 0; b0 < p->n && s == GM_OK; b0 += plan.chunk) {
         ptrdiff_t images = p->n - b0 < plan.chunk ? p->n - b0 : plan.chunk;
-        /* prod (oc, images*ohw) = weight (oc, ckk) @ col (ckk, images*ohw):
-         * the long patch matrix is the GEMM's B, packed once and reused by
-         * every output channel (faster than rows @ weight^T). */
+        /* prod (oc, images*ohw) = weight (oc, ckk) @ rows^T (ckk, images*ohw) */
         ptrdiff_t cols = images * plan.ohw;
-        unfold_chunk_columns(&plan, x + b0 * in_size, p, images);
-        s = gm_sgemm(GM_NO_TRANS, GM_NO_TRANS, p->oc, cols, plan.ckk, 1.0f, weight,
-                     plan.ckk, plan.rows, cols, 0.0f, plan.prod, cols);
+        unfold_chunk(&plan, x + b0 * in_size, p, images);
+        s = gm_sgemm(GM_NO_TRANS, GM_TRANS, p->oc, cols, plan.ckk, 1.0f, weight,
+                     plan.ckk, plan.rows, plan.ckk, 0.0f, plan.prod, cols);
         cols_to_planes(out + b0 * out_size, plan.prod, bias, images, p->oc, plan.ohw);
     }
     return s;
@@ -159,16 +147,16 @@ gm_status gm_conv2d_backward_input(float *dx, const float *dy,
     ptrdiff_t in_size = p->c * p->h * p->w, out_size = p->oc * plan.ohw;
     for (ptrdiff_t b0 = 0; b0 < p->n && s == GM_OK; b0 += plan.chunk) {
         ptrdiff_t images = p->n - b0 < plan.chunk ? p->n - b0 : plan.chunk;
-        /* col (ckk, images*ohw) = weight^T (ckk, oc) @ dy (oc, images*ohw),
+        /* rows (images*ohw, ckk) = dy^T (images*ohw, oc) @ weight (oc, ckk),
          * folded back onto each image channel by channel. */
         ptrdiff_t cols = images * plan.ohw;
         planes_to_columns(plan.prod, dy + b0 * out_size, images, p->oc, plan.ohw);
-        s = gm_sgemm(GM_TRANS, GM_NO_TRANS, plan.ckk, cols, p->oc, 1.0f, weight,
-                     plan.ckk, plan.prod, cols, 0.0f, plan.rows, cols);
+        s = gm_sgemm(GM_TRANS, GM_NO_TRANS, cols, plan.ckk, p->oc, 1.0f, plan.prod,
+                     cols, weight, plan.ckk, 0.0f, plan.rows, plan.ckk);
         #pragma omp parallel for collapse(2) num_threads(gm_get_num_threads()) schedule(static)
         for (ptrdiff_t b = 0; b < images; b++)
             for (ptrdiff_t ch = 0; ch < p->c; ch++)
-                gm_col2im_channel(dx + (b0 + b) * in_size, plan.rows + b * plan.ohw, cols,
+                gm_row2im_channel(dx + (b0 + b) * in_size, plan.rows + b * plan.ohw * plan.ckk,
                                   p, ch, plan.out_h, plan.out_w);
     }
     return s;

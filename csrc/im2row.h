@@ -1,12 +1,21 @@
-/* im2row.h - unfolding image patches into rows. Internal. */
+/* im2row.h - unfolding image patches into rows, and folding them back.
+ * Internal. */
 #ifndef GM_IM2ROW_H
 #define GM_IM2ROW_H
 
 #include "gm.h"
 
-/* x (c, h, w) -> rows (out_h * out_w, c * kh * kw), zero where the patch
- * reaches into the padding. */
+/* x (c, h, w) -> rows (out_h * out_w, c * kh * kw): row oh*out_w + ow,
+ * column (ch*kh + i)*kw + j holds x[ch, oh*stride_h - pad_h + i,
+ * ow*stride_w - pad_w + j], zero where the patch reaches into the padding. */
 void gm_im2row(float *rows, const float *x, const gm_conv2d_params *p,
                ptrdiff_t out_h, ptrdiff_t out_w);
+
+/* The adjoint for channel ch: dx[ch] (h, w) = the sum of its columns of
+ * rows (out_h * out_w, c * kh * kw) folded back onto the image
+ * (overwritten, not accumulated). Windows are added in position order, so
+ * the result does not depend on threading. */
+void gm_row2im_channel(float *dx, const float *rows, const gm_conv2d_params *p,
+                       ptrdiff_t ch, ptrdiff_t out_h, ptrdiff_t out_w);
 
 #endif /* GM_IM2ROW_H */
