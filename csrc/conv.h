@@ -1,7 +1,9 @@
 /* conv.h - 2-D convolution and transposed convolution, NCHW, as patch
  * unfolding + SGEMM over chunks of images. Workspaces are caller-owned:
- * ask *_workspace_size once and reuse the buffer for every batch. Results
- * are bitwise identical for any thread count. */
+ * ask *_workspace_size once and reuse the buffer for every batch. A kernel
+ * uses as many threads as its workspace has room for (at least one is
+ * needed; GM_ERR_ARG otherwise). Results are bitwise identical for any
+ * thread count. */
 #ifndef GM_CONV_H
 #define GM_CONV_H
 
@@ -23,27 +25,29 @@ typedef struct {
 gm_status gm_conv2d_output_size(const gm_conv2d_params *p, ptrdiff_t *out_h,
                                 ptrdiff_t *out_w);
 
-/* Floats of scratch any of the three conv2d kernels needs for p. */
-size_t gm_conv2d_workspace_size(const gm_conv2d_params *p);
+/* Floats of scratch any of the three conv2d kernels needs for p when run
+ * on `threads` threads (0 if p is impossible). */
+size_t gm_conv2d_workspace_size(const gm_conv2d_params *p, int threads);
 
 /* x (n, c, h, w), weight (oc, c, kh, kw), bias (oc) or NULL
  * -> out (n, oc, out_h, out_w). */
 gm_status gm_conv2d_forward(float *out, const float *x, const float *weight,
                             const float *bias, const gm_conv2d_params *p,
-                            float *workspace);
+                            float *workspace, size_t workspace_floats);
 
 /* dy (n, oc, out_h, out_w), weight (oc, c, kh, kw) -> dx (n, c, h, w),
  * overwritten. */
 gm_status gm_conv2d_backward_input(float *dx, const float *dy,
                                    const float *weight,
-                                   const gm_conv2d_params *p, float *workspace);
+                                   const gm_conv2d_params *p, float *workspace,
+                                   size_t workspace_floats);
 
 /* dy (n, oc, out_h, out_w), x (n, c, h, w) -> dweight (oc, c, kh, kw) and
  * dbias (oc) or NULL, both accumulated (+=). */
 gm_status gm_conv2d_backward_weight(float *dweight, float *dbias,
                                     const float *dy, const float *x,
                                     const gm_conv2d_params *p,
-                                    float *workspace);
+                                    float *workspace, size_t workspace_floats);
 
 /* Transposed convolution, the adjoint of conv2d: input (n, ic, h, w),
  * weight (ic, oc, kh, kw) as in PyTorch, output (n, oc, out_h, out_w) with
@@ -57,27 +61,28 @@ typedef struct {
 
 gm_status gm_conv_transpose2d_output_size(const gm_conv_transpose2d_params *p,
                                           ptrdiff_t *out_h, ptrdiff_t *out_w);
-size_t gm_conv_transpose2d_workspace_size(const gm_conv_transpose2d_params *p);
+size_t gm_conv_transpose2d_workspace_size(const gm_conv_transpose2d_params *p,
+                                          int threads);
 
 /* x (n, ic, h, w), weight (ic, oc, kh, kw), bias (oc) or NULL
  * -> out (n, oc, out_h, out_w). */
 gm_status gm_conv_transpose2d_forward(float *out, const float *x,
                                       const float *weight, const float *bias,
                                       const gm_conv_transpose2d_params *p,
-                                      float *workspace);
+                                      float *workspace, size_t workspace_floats);
 
 /* dy (n, oc, out_h, out_w), weight (ic, oc, kh, kw) -> dx (n, ic, h, w). */
 gm_status gm_conv_transpose2d_backward_input(float *dx, const float *dy,
                                              const float *weight,
                                              const gm_conv_transpose2d_params *p,
-                                             float *workspace);
+                                             float *workspace, size_t workspace_floats);
 
 /* dy (n, oc, out_h, out_w), x (n, ic, h, w) -> dweight (ic, oc, kh, kw) and
  * dbias (oc) or NULL, accumulated (+=). */
 gm_status gm_conv_transpose2d_backward_weight(float *dweight, float *dbias,
                                               const float *dy, const float *x,
                                               const gm_conv_transpose2d_params *p,
-                                              float *workspace);
+                                              float *workspace, size_t workspace_floats);
 
 #ifdef __cplusplus
 }

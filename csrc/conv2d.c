@@ -1,29 +1,40 @@
 /* conv2d.c - convolution as patch unfolding + SGEMM.
  *
- * The batch is processed in chunks of images whose size depends only on
- * the layer's shape (so results never depend on the thread count); each
- * chunk is one large GEMM, threaded inside gm_sgemm, over its patches
- * unfolded into rows (P, ckk), P = images*out_h*out_w:
+ * Patches are unfolded into rows (P, ckk), P = images*out_h*out_w:
  *   forward  out (oc, P)    = W (oc, ckk) @ rows^T,
  *   input    rows (P, ckk)  = dy^T (P, oc) @ W, folded back,
  *   weight   dW (oc, ckk)  += dy (oc, P) @ rows.
  * Rows rather than columns: a patch row is a few contiguous runs of the
  * image, where a column is a strided gather (unfolding into columns took
- * twice as long and cost the wide layers 20% of their forward pass). */
+ * twice as long).
+ *
+ * The forward pass and the input gradient give each thread whole chunks of
+ * images: it unfolds, multiplies on its own and writes its images' result,
+ * with the weights packed once for all, and no thread waits on another.
+ * The weight gradient sums over the batch, so its chunks go in batch
+ * order, each one GEMM that the threads split by columns of dW. Chunk
+ * sizes depend only on the layer's shape, so results never depend on the
+ * thread count. */
 #include "gm.h"
+#include "gemm_packed.h"
 #include "im2row.h"
 
-/* Scratch for one chunk of images: 2 MiB, so the unfolded patches are
- * still in cache when the GEMM packs them (16 MiB chunks ran ~10% slower,
- * 1, 4 and 8 MiB a few % slower). */
+#include <stdint.h>
+
+/* Scratch for one chunk: 2 MiB. Chunks of 1/2 and 1 MiB, sized for the
+ * L2 cache, ran 5-15% slower on the wide DCGAN layers (their GEMMs get too
+ * few columns, and the weight gradient re-reads dW once per chunk); 4 MiB
+ * was slower again. */
 #define CONV_CHUNK_FLOATS ((size_t)1 << 19)
+/* Packed weights start on a 64-byte boundary within the workspace. */
+#define ALIGN_FLOATS 16
 
 typedef struct {
     ptrdiff_t out_h, out_w, ohw;  /* output plane */
     ptrdiff_t ckk;                /* patch length c*kh*kw */
     ptrdiff_t chunk;              /* images per chunk */
-    float *rows;                  /* patches, (ckk, chunk*ohw) or transposed */
-    float *prod;                  /* output-side, (oc, chunk*ohw) */
+    size_t slot;                  /* floats of one chunk's scratch */
+    size_t packed;                /* floats of the packed weights, padded */
 } conv_plan;
 
 gm_status gm_conv2d_output_size(const gm_conv2d_params *p, ptrdiff_t *out_h,
@@ -42,8 +53,7 @@ gm_status gm_conv2d_output_size(const gm_conv2d_params *p, ptrdiff_t *out_h,
     return GM_OK;
 }
 
-static gm_status make_plan(conv_plan *plan, const gm_conv2d_params *p,
-                           float *workspace)
+static gm_status make_plan(conv_plan *plan, const gm_conv2d_params *p)
 {
     gm_status s = gm_conv2d_output_size(p, &plan->out_h, &plan->out_w);
     if (s != GM_OK)
@@ -54,24 +64,43 @@ static gm_status make_plan(conv_plan *plan, const gm_conv2d_params *p,
     ptrdiff_t chunk = (ptrdiff_t)(CONV_CHUNK_FLOATS / per_image);
     chunk = chunk < 1 ? 1 : chunk;
     plan->chunk = p->n < chunk ? (p->n > 0 ? p->n : 1) : chunk;
-    plan->rows = workspace;
-    plan->prod = workspace ? workspace + plan->chunk * plan->ohw * plan->ckk : NULL;
+    plan->slot = (size_t)plan->chunk * per_image;
+    size_t as_a = gm_sgemm_packed_a_size(p->oc, plan->ckk);
+    size_t as_b = gm_sgemm_packed_b_size(p->oc, plan->ckk);
+    plan->packed = ((as_a > as_b ? as_a : as_b) + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;
     return GM_OK;
 }
 
-size_t gm_conv2d_workspace_size(const gm_conv2d_params *p)
+size_t gm_conv2d_workspace_size(const gm_conv2d_params *p, int threads)
 {
     conv_plan plan;
-    if (make_plan(&plan, p, NULL) != GM_OK)
+    if (make_plan(&plan, p) != GM_OK)
         return 0;
-    return (size_t)(plan.chunk * plan.ohw * (plan.ckk + p->oc));
+    return ALIGN_FLOATS + plan.packed + (size_t)(threads > 1 ? threads : 1) * plan.slot;
+}
+
+/* The threads the workspace has room for (at most the team), 0 if none. */
+static int usable_threads(const conv_plan *plan, size_t workspace_floats, ptrdiff_t chunks)
+{
+    size_t fixed = ALIGN_FLOATS + plan->packed;
+    if (workspace_floats < fixed + plan->slot)
+        return 0;
+    size_t room = (workspace_floats - fixed) / plan->slot;
+    ptrdiff_t threads = gm_get_num_threads();
+    threads = threads < chunks ? threads : chunks;
+    return (int)((size_t)threads < room ? (size_t)threads : room);
+}
+
+static float *aligned_start(float *workspace)
+{
+    uintptr_t at = (uintptr_t)workspace, to = ALIGN_FLOATS * sizeof(float);
+    return workspace + (to - at % to) % to / sizeof(float);
 }
 
 /* prod (oc, images*ohw) (+ bias) -> out (images, oc, ohw) */
 static void cols_to_planes(float *out, const float *prod, const float *bias,
                            ptrdiff_t images, ptrdiff_t oc, ptrdiff_t ohw)
 {
-    #pragma omp parallel for collapse(2) num_threads(gm_get_num_threads()) schedule(static)
     for (ptrdiff_t b = 0; b < images; b++)
         for (ptrdiff_t o = 0; o < oc; o++) {
             const float *s = prod + o * images * ohw + b * ohw;
@@ -82,12 +111,12 @@ static void cols_to_planes(float *out, const float *prod, const float *bias,
         }
 }
 
-/* dy (images, oc, ohw) -> prod (oc, images*ohw) */
-static void planes_to_columns(float *prod, const float *dy, ptrdiff_t images,
-                              ptrdiff_t oc, ptrdiff_t ohw)
+/* dy (images, oc, ohw) -> prod (oc, images*ohw), output channels
+ * [o_begin, o_end) */
+static void planes_to_columns(float *prod, const float *dy, ptrdiff_t images, ptrdiff_t oc,
+                              ptrdiff_t ohw, ptrdiff_t o_begin, ptrdiff_t o_end)
 {
-    #pragma omp parallel for collapse(2) num_threads(gm_get_num_threads()) schedule(static)
-    for (ptrdiff_t o = 0; o < oc; o++)
+    for (ptrdiff_t o = o_begin; o < o_end; o++)
         for (ptrdiff_t b = 0; b < images; b++) {
             const float *s = dy + (b * oc + o) * ohw;
             float *d = prod + o * images * ohw + b * ohw;
@@ -96,95 +125,155 @@ static void planes_to_columns(float *prod, const float *dy, ptrdiff_t images,
         }
 }
 
-/* x (images, c, h, w) -> plan->rows (images*ohw, c*kh*kw) */
-static void unfold_chunk(const conv_plan *plan, const float *x,
-                         const gm_conv2d_params *p, ptrdiff_t images)
+/* What one thread does to one chunk of images in a chunked pass. */
+typedef gm_status chunk_step(const conv_plan *plan, const gm_conv2d_params *p, ptrdiff_t b0,
+                             ptrdiff_t images, float *rows, float *prod, const float *packed,
+                             const void *args);
+
+/* Chunks of p's batch shared round-robin by as many threads as the
+ * workspace holds scratch for, after the weights are packed as the GEMM's
+ * A (op(A) = W) or, with weight_as_b, its B (op(B) = W). */
+static gm_status run_chunks(const conv_plan *plan, const gm_conv2d_params *p, float *workspace,
+                            size_t workspace_floats, chunk_step *step, const void *args,
+                            int weight_as_b, const float *weight)
 {
-    ptrdiff_t image_size = p->c * p->h * p->w;
-    #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
+    ptrdiff_t chunks = (p->n + plan->chunk - 1) / plan->chunk;
+    int threads = usable_threads(plan, workspace_floats, chunks);
+    if (threads < 1)
+        return GM_ERR_ARG;
+    float *packed = aligned_start(workspace), *scratch = packed + plan->packed;
+    if (weight_as_b)
+        gm_sgemm_pack_b(packed, GM_NO_TRANS, p->oc, plan->ckk, weight, plan->ckk);
+    else
+        gm_sgemm_pack_a(packed, GM_NO_TRANS, p->oc, plan->ckk, weight, plan->ckk);
+    size_t rows_floats = (size_t)(plan->chunk * plan->ohw * plan->ckk);
+    int failed = 0;
+    #pragma omp parallel for num_threads(threads) schedule(static) reduction(| : failed)
+    for (int t = 0; t < threads; t++) {
+        float *rows = scratch + (size_t)t * plan->slot, *prod = rows + rows_floats;
+        for (ptrdiff_t ci = t; ci < chunks && !failed; ci += threads) {
+            ptrdiff_t b0 = ci * plan->chunk;
+            ptrdiff_t images = p->n - b0 < plan->chunk ? p->n - b0 : plan->chunk;
+            failed |= step(plan, p, b0, images, rows, prod, packed, args) != GM_OK;
+        }
+    }
+    return failed ? GM_ERR_NOMEM : GM_OK;
+}
+
+typedef struct {
+    float *out;
+    const float *x, *bias;
+} forward_args;
+
+static gm_status forward_chunk(const conv_plan *plan, const gm_conv2d_params *p, ptrdiff_t b0,
+                               ptrdiff_t images, float *rows, float *prod, const float *packed,
+                               const void *args)
+{
+    const forward_args *a = args;
+    ptrdiff_t in_size = p->c * p->h * p->w, cols = images * plan->ohw;
     for (ptrdiff_t b = 0; b < images; b++)
-        gm_im2row(plan->rows + b * plan->ohw * plan->ckk, x + b * image_size, p,
-                  plan->out_h, plan->out_w);
+        gm_im2row(rows + b * plan->ohw * plan->ckk, a->x + (b0 + b) * in_size, p, 0, plan->out_h,
+                  plan->out_w);
+    /* prod (oc, cols) = weight (oc, ckk, packed) @ rows^T (ckk, cols) */
+    gm_status s = gm_sgemm_serial(GM_NO_TRANS, GM_TRANS, p->oc, cols, plan->ckk, 1.0f, NULL, plan->ckk,
+                                  packed, rows, plan->ckk, NULL, 0.0f, prod, cols);
+    cols_to_planes(a->out + b0 * p->oc * plan->ohw, prod, a->bias, images, p->oc, plan->ohw);
+    return s;
 }
 
 gm_status gm_conv2d_forward(float *out, const float *x, const float *weight,
                             const float *bias, const gm_conv2d_params *p,
-                            float *workspace)
+                            float *workspace, size_t workspace_floats)
 {
     conv_plan plan;
-    gm_status s = make_plan(&plan, p, workspace);
+    gm_status s = make_plan(&plan, p);
     if (s != GM_OK)
         return s;
     if (p->n == 0)
         return GM_OK;
     if (!out || !x || !weight || !workspace)
         return GM_ERR_ARG;
-    ptrdiff_t in_size = p->c * p->h * p->w, out_size = p->oc * plan.ohw;
-    for (ptrdiff_t b0 = 0; b0 < p->n && s == GM_OK; b0 += plan.chunk) {
-        ptrdiff_t images = p->n - b0 < plan.chunk ? p->n - b0 : plan.chunk;
-        /* prod (oc, images*ohw) = weight (oc, ckk) @ rows^T (ckk, images*ohw) */
-        ptrdiff_t cols = images * plan.ohw;
-        unfold_chunk(&plan, x + b0 * in_size, p, images);
-        s = gm_sgemm(GM_NO_TRANS, GM_TRANS, p->oc, cols, plan.ckk, 1.0f, weight,
-                     plan.ckk, plan.rows, plan.ckk, 0.0f, plan.prod, cols);
-        cols_to_planes(out + b0 * out_size, plan.prod, bias, images, p->oc, plan.ohw);
-    }
+    forward_args args = {out, x, bias};
+    return run_chunks(&plan, p, workspace, workspace_floats, forward_chunk, &args, 0, weight);
+}
+
+typedef struct {
+    float *dx;
+    const float *dy;
+} input_args;
+
+static gm_status input_chunk(const conv_plan *plan, const gm_conv2d_params *p, ptrdiff_t b0,
+                             ptrdiff_t images, float *rows, float *prod, const float *packed,
+                             const void *args)
+{
+    const input_args *a = args;
+    ptrdiff_t in_size = p->c * p->h * p->w, cols = images * plan->ohw;
+    planes_to_columns(prod, a->dy + b0 * p->oc * plan->ohw, images, p->oc, plan->ohw, 0, p->oc);
+    /* rows (cols, ckk) = dy^T (cols, oc) @ weight (oc, ckk, packed) */
+    gm_status s = gm_sgemm_serial(GM_TRANS, GM_NO_TRANS, cols, plan->ckk, p->oc, 1.0f, prod, cols, NULL,
+                                  NULL, plan->ckk, packed, 0.0f, rows, plan->ckk);
+    for (ptrdiff_t b = 0; b < images; b++)
+        for (ptrdiff_t ch = 0; ch < p->c; ch++)
+            gm_row2im_channel(a->dx + (b0 + b) * in_size, rows + b * plan->ohw * plan->ckk, p, ch,
+                              plan->out_h, plan->out_w);
     return s;
 }
 
 gm_status gm_conv2d_backward_input(float *dx, const float *dy,
                                    const float *weight,
-                                   const gm_conv2d_params *p, float *workspace)
+                                   const gm_conv2d_params *p, float *workspace,
+                                   size_t workspace_floats)
 {
     conv_plan plan;
-    gm_status s = make_plan(&plan, p, workspace);
+    gm_status s = make_plan(&plan, p);
     if (s != GM_OK)
         return s;
     if (p->n == 0)
         return GM_OK;
     if (!dx || !dy || !weight || !workspace)
         return GM_ERR_ARG;
-    ptrdiff_t in_size = p->c * p->h * p->w, out_size = p->oc * plan.ohw;
-    for (ptrdiff_t b0 = 0; b0 < p->n && s == GM_OK; b0 += plan.chunk) {
-        ptrdiff_t images = p->n - b0 < plan.chunk ? p->n - b0 : plan.chunk;
-        /* rows (images*ohw, ckk) = dy^T (images*ohw, oc) @ weight (oc, ckk),
-         * folded back onto each image channel by channel. */
-        ptrdiff_t cols = images * plan.ohw;
-        planes_to_columns(plan.prod, dy + b0 * out_size, images, p->oc, plan.ohw);
-        s = gm_sgemm(GM_TRANS, GM_NO_TRANS, cols, plan.ckk, p->oc, 1.0f, plan.prod,
-                     cols, weight, plan.ckk, 0.0f, plan.rows, plan.ckk);
-        #pragma omp parallel for collapse(2) num_threads(gm_get_num_threads()) schedule(static)
-        for (ptrdiff_t b = 0; b < images; b++)
-            for (ptrdiff_t ch = 0; ch < p->c; ch++)
-                gm_row2im_channel(dx + (b0 + b) * in_size, plan.rows + b * plan.ohw * plan.ckk,
-                                  p, ch, plan.out_h, plan.out_w);
-    }
-    return s;
+    input_args args = {dx, dy};
+    return run_chunks(&plan, p, workspace, workspace_floats, input_chunk, &args, 1, weight);
+}
+
+/* x (images, c, h, w) -> rows (images*ohw, c*kh*kw), split by output rows
+ * so that threads share the work evenly. */
+static void unfold_chunk(float *rows, const conv_plan *plan, const float *x,
+                         const gm_conv2d_params *p, ptrdiff_t images)
+{
+    ptrdiff_t image_size = p->c * p->h * p->w;
+    #pragma omp parallel for collapse(2) num_threads(gm_get_num_threads()) schedule(static)
+    for (ptrdiff_t b = 0; b < images; b++)
+        for (ptrdiff_t oh = 0; oh < plan->out_h; oh++)
+            gm_im2row(rows + (b * plan->ohw + oh * plan->out_w) * plan->ckk, x + b * image_size, p, oh,
+                      oh + 1, plan->out_w);
 }
 
 gm_status gm_conv2d_backward_weight(float *dweight, float *dbias,
                                     const float *dy, const float *x,
                                     const gm_conv2d_params *p,
-                                    float *workspace)
+                                    float *workspace, size_t workspace_floats)
 {
     conv_plan plan;
-    gm_status s = make_plan(&plan, p, workspace);
+    gm_status s = make_plan(&plan, p);
     if (s != GM_OK)
         return s;
     if (p->n == 0)
         return GM_OK;
-    if (!dweight || !dy || !x || !workspace)
+    if (!dweight || !dy || !x || !workspace || workspace_floats < plan.slot)
         return GM_ERR_ARG;
     ptrdiff_t in_size = p->c * p->h * p->w, out_size = p->oc * plan.ohw;
+    float *rows = workspace, *prod = workspace + plan.chunk * plan.ohw * plan.ckk;
     for (ptrdiff_t b0 = 0; b0 < p->n && s == GM_OK; b0 += plan.chunk) {
         ptrdiff_t images = p->n - b0 < plan.chunk ? p->n - b0 : plan.chunk;
-        unfold_chunk(&plan, x + b0 * in_size, p, images);
-        planes_to_columns(plan.prod, dy + b0 * out_size, images, p->oc, plan.ohw);
+        unfold_chunk(rows, &plan, x + b0 * in_size, p, images);
+        #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
+        for (ptrdiff_t o = 0; o < p->oc; o++)
+            planes_to_columns(prod, dy + b0 * out_size, images, p->oc, plan.ohw, o, o + 1);
         /* dW (oc, ckk) += dy (oc, images*ohw) @ rows (images*ohw, ckk); chunks
          * are added in batch order, each reduced in gm_sgemm's fixed order. */
-        s = gm_sgemm(GM_NO_TRANS, GM_NO_TRANS, p->oc, plan.ckk, images * plan.ohw,
-                     1.0f, plan.prod, images * plan.ohw, plan.rows, plan.ckk, 1.0f,
-                     dweight, plan.ckk);
+        s = gm_sgemm(GM_NO_TRANS, GM_NO_TRANS, p->oc, plan.ckk, images * plan.ohw, 1.0f, prod,
+                     images * plan.ohw, rows, plan.ckk, 1.0f, dweight, plan.ckk);
     }
     if (s == GM_OK && dbias)
         s = gm_bias_grad(dbias, dy, (size_t)p->n, (size_t)p->oc, (size_t)plan.ohw, 1);

@@ -33,21 +33,22 @@ gm_status gm_conv_transpose2d_output_size(const gm_conv_transpose2d_params *p,
     return *out_h >= 1 && *out_w >= 1 ? GM_OK : GM_ERR_ARG;
 }
 
-size_t gm_conv_transpose2d_workspace_size(const gm_conv_transpose2d_params *p)
+size_t gm_conv_transpose2d_workspace_size(const gm_conv_transpose2d_params *p,
+                                          int threads)
 {
     gm_conv2d_params conv;
-    return adjoint_conv(&conv, p) == GM_OK ? gm_conv2d_workspace_size(&conv) : 0;
+    return adjoint_conv(&conv, p) == GM_OK ? gm_conv2d_workspace_size(&conv, threads) : 0;
 }
 
 gm_status gm_conv_transpose2d_forward(float *out, const float *x,
                                       const float *weight, const float *bias,
                                       const gm_conv_transpose2d_params *p,
-                                      float *workspace)
+                                      float *workspace, size_t workspace_floats)
 {
     gm_conv2d_params conv;
     gm_status s = adjoint_conv(&conv, p);
     if (s == GM_OK)
-        s = gm_conv2d_backward_input(out, x, weight, &conv, workspace);
+        s = gm_conv2d_backward_input(out, x, weight, &conv, workspace, workspace_floats);
     if (s == GM_OK && bias)
         s = gm_bias_add(out, out, bias, (size_t)conv.n, (size_t)conv.c,
                         (size_t)(conv.h * conv.w));
@@ -57,22 +58,22 @@ gm_status gm_conv_transpose2d_forward(float *out, const float *x,
 gm_status gm_conv_transpose2d_backward_input(float *dx, const float *dy,
                                              const float *weight,
                                              const gm_conv_transpose2d_params *p,
-                                             float *workspace)
+                                             float *workspace, size_t workspace_floats)
 {
     gm_conv2d_params conv;
     gm_status s = adjoint_conv(&conv, p);
-    return s == GM_OK ? gm_conv2d_forward(dx, dy, weight, NULL, &conv, workspace) : s;
+    return s == GM_OK ? gm_conv2d_forward(dx, dy, weight, NULL, &conv, workspace, workspace_floats) : s;
 }
 
 gm_status gm_conv_transpose2d_backward_weight(float *dweight, float *dbias,
                                               const float *dy, const float *x,
                                               const gm_conv_transpose2d_params *p,
-                                              float *workspace)
+                                              float *workspace, size_t workspace_floats)
 {
     gm_conv2d_params conv;
     gm_status s = adjoint_conv(&conv, p);
     if (s == GM_OK)
-        s = gm_conv2d_backward_weight(dweight, NULL, x, dy, &conv, workspace);
+        s = gm_conv2d_backward_weight(dweight, NULL, x, dy, &conv, workspace, workspace_floats);
     if (s == GM_OK && dbias)
         s = gm_bias_grad(dbias, dy, (size_t)conv.n, (size_t)conv.c,
                          (size_t)(conv.h * conv.w), 1);

@@ -10,6 +10,7 @@
  * sums its k range in the same order (pc blocks in order, k in order within
  * a block), so C is bitwise identical for any thread count. */
 #include "gemm_internal.h"
+#include "gemm_packed.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -49,41 +50,103 @@ static ptrdiff_t block_start(ptrdiff_t i, ptrdiff_t units, ptrdiff_t blocks)
     return i * units / blocks;
 }
 
-/* Columns [j_begin, j_end) of C by one thread alone: the whole loop nest
- * with its own packed B and A, no barrier. Tiles start at the same
- * multiples of MR and NR and sum k in the same blocks as the shared path,
- * so the results are the same bits. */
-static gm_status gemm_columns(const gemm_parts *parts, gm_transpose trans_a, gm_transpose trans_b,
-                              ptrdiff_t m, ptrdiff_t j_begin, ptrdiff_t j_end, ptrdiff_t k, float alpha,
-                              const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,
-                              float *c, ptrdiff_t ldc)
+static ptrdiff_t round_up(ptrdiff_t x, ptrdiff_t to) { return (x + to - 1) / to * to; }
+
+/* Whole operands packed once: the KC-deep block starting at depth pc holds
+ * every panel, so block (ic, pc) of A starts at pc * round_up(m, MR) + ic * kc
+ * and block (jc, pc) of B at pc * round_up(n, NR) + jc * kc: exactly the
+ * panels the loop nest would pack itself. */
+size_t gm_sgemm_packed_a_size(ptrdiff_t m, ptrdiff_t k) { return (size_t)(round_up(m, GEMM_MR) * k); }
+size_t gm_sgemm_packed_b_size(ptrdiff_t k, ptrdiff_t n) { return (size_t)(round_up(n, GEMM_NR) * k); }
+
+void gm_sgemm_pack_a(float *packed, gm_transpose trans_a, ptrdiff_t m, ptrdiff_t k,
+                     const float *a, ptrdiff_t lda)
 {
-    ptrdiff_t width = min_ptrdiff(GEMM_NC, j_end - j_begin);
-    float *pack_b = gm_gemm_buffer_b((size_t)((width + GEMM_NR - 1) / GEMM_NR * GEMM_NR) * GEMM_KC);
-    float *pack_a = gm_gemm_buffer_a((size_t)GEMM_MC * GEMM_KC);
-    if (!pack_a || !pack_b)
+    gemm_parts parts = pick_parts();
+    ptrdiff_t panels = (m + GEMM_MR - 1) / GEMM_MR, blocks = (k + GEMM_KC - 1) / GEMM_KC;
+    #pragma omp parallel for collapse(2) num_threads(gm_get_num_threads()) schedule(static)
+    for (ptrdiff_t blk = 0; blk < blocks; blk++)
+        for (ptrdiff_t q = 0; q < panels; q++) {
+            ptrdiff_t pc = blk * GEMM_KC;
+            parts.pack_a(packed + pc * panels * GEMM_MR, a, lda, trans_a, 0, pc, m,
+                         min_ptrdiff(GEMM_KC, k - pc), q);
+        }
+}
+
+void gm_sgemm_pack_b(float *packed, gm_transpose trans_b, ptrdiff_t k, ptrdiff_t n,
+                     const float *b, ptrdiff_t ldb)
+{
+    gemm_parts parts = pick_parts();
+    ptrdiff_t panels = (n + GEMM_NR - 1) / GEMM_NR, blocks = (k + GEMM_KC - 1) / GEMM_KC;
+    #pragma omp parallel for collapse(2) num_threads(gm_get_num_threads()) schedule(static)
+    for (ptrdiff_t blk = 0; blk < blocks; blk++)
+        for (ptrdiff_t q = 0; q < panels; q++) {
+            ptrdiff_t pc = blk * GEMM_KC;
+            parts.pack_b(packed + pc * panels * GEMM_NR, b, ldb, trans_b, pc, 0,
+                         min_ptrdiff(GEMM_KC, k - pc), n, q);
+        }
+}
+
+/* The whole loop nest on the calling thread, packing what was not given
+ * packed into its own buffers. Tiles start at multiples of MR and NR and
+ * sum k in KC blocks in order, as in the shared path, so the bits agree. */
+static gm_status gemm_serial(const gemm_parts *parts, gm_transpose trans_a, gm_transpose trans_b,
+                             ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                             const float *a, ptrdiff_t lda, const float *packed_a,
+                             const float *b, ptrdiff_t ldb, const float *packed_b,
+                             float beta, float *c, ptrdiff_t ldc)
+{
+    ptrdiff_t m_pad = round_up(m, GEMM_MR), n_pad = round_up(n, GEMM_NR);
+    float *own_b = packed_b ? NULL : gm_gemm_buffer_b((size_t)(round_up(min_ptrdiff(GEMM_NC, n), GEMM_NR) * GEMM_KC));
+    float *own_a = packed_a ? NULL : gm_gemm_buffer_a((size_t)GEMM_MC * GEMM_KC);
+    if ((!packed_b && !own_b) || (!packed_a && !own_a))
         return GM_ERR_NOMEM;
-    for (ptrdiff_t jc = j_begin; jc < j_end; jc += GEMM_NC) {
-        ptrdiff_t nc = min_ptrdiff(GEMM_NC, j_end - jc);
+    for (ptrdiff_t jc = 0; jc < n; jc += GEMM_NC) {
+        ptrdiff_t nc = min_ptrdiff(GEMM_NC, n - jc);
         for (ptrdiff_t pc = 0; pc < k; pc += GEMM_KC) {
             ptrdiff_t kc = min_ptrdiff(GEMM_KC, k - pc);
             float beta_pc = pc == 0 ? beta : 1.0f;
-            for (ptrdiff_t q = 0; q < (nc + GEMM_NR - 1) / GEMM_NR; q++)
-                parts->pack_b(pack_b, b, ldb, trans_b, pc, jc, kc, nc, q);
+            const float *block_b = packed_b ? packed_b + pc * n_pad + jc * kc : own_b;
+            if (!packed_b)
+                for (ptrdiff_t q = 0; q < (nc + GEMM_NR - 1) / GEMM_NR; q++)
+                    parts->pack_b(own_b, b, ldb, trans_b, pc, jc, kc, nc, q);
             for (ptrdiff_t ic = 0; ic < m; ic += GEMM_MC) {
                 ptrdiff_t mc = min_ptrdiff(GEMM_MC, m - ic);
-                for (ptrdiff_t q = 0; q < (mc + GEMM_MR - 1) / GEMM_MR; q++)
-                    parts->pack_a(pack_a, a, lda, trans_a, ic, pc, mc, kc, q);
+                const float *block_a = packed_a ? packed_a + pc * m_pad + ic * kc : own_a;
+                if (!packed_a)
+                    for (ptrdiff_t q = 0; q < (mc + GEMM_MR - 1) / GEMM_MR; q++)
+                        parts->pack_a(own_a, a, lda, trans_a, ic, pc, mc, kc, q);
                 for (ptrdiff_t jr = 0; jr < nc; jr += GEMM_NR) {
                     int nr = (int)min_ptrdiff(GEMM_NR, nc - jr);
                     for (ptrdiff_t ir = 0; ir < mc; ir += GEMM_MR)
-                        parts->kernel(kc, pack_a + ir * kc, pack_b + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc,
-                                      alpha, beta_pc, (int)min_ptrdiff(GEMM_MR, mc - ir), nr);
+                        parts->kernel(kc, block_a + ir * kc, block_b + jr * kc, c + (ic + ir) * ldc + jc + jr,
+                                      ldc, alpha, beta_pc, (int)min_ptrdiff(GEMM_MR, mc - ir), nr);
                 }
             }
         }
     }
     return GM_OK;
+}
+
+gm_status gm_sgemm_serial(gm_transpose trans_a, gm_transpose trans_b,
+                          ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                          const float *a, ptrdiff_t lda, const float *packed_a,
+                          const float *b, ptrdiff_t ldb, const float *packed_b,
+                          float beta, float *c, ptrdiff_t ldc)
+{
+    /* a packed operand has no leading dimension to check: give it the least */
+    gm_status s = gm_sgemm_check_args(trans_a, trans_b, m, n, k, packed_a ? packed_a : a,
+                                      packed_a ? (trans_a ? m : k) : lda, packed_b ? packed_b : b,
+                                      packed_b ? (trans_b ? k : n) : ldb, c, ldc);
+    if (s != GM_OK || m == 0 || n == 0)
+        return s;
+    if (k == 0 || alpha == 0.0f) {
+        scale_c(c, ldc, m, n, beta);
+        return GM_OK;
+    }
+    gemm_parts parts = pick_parts();
+    return gemm_serial(&parts, trans_a, trans_b, m, n, k, alpha, a, lda, packed_a, b, ldb, packed_b,
+                       beta, c, ldc);
 }
 
 gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
@@ -113,9 +176,10 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
         for (int t = 0; t < threads; t++) {
             ptrdiff_t j_begin = block_start(t, col_panels, threads) * GEMM_NR;
             ptrdiff_t j_end = min_ptrdiff(block_start(t + 1, col_panels, threads) * GEMM_NR, n);
+            const float *b_cols = b + (trans_b ? j_begin * ldb : j_begin);
             if (j_begin < j_end)
-                failed |= gemm_columns(&parts, trans_a, trans_b, m, j_begin, j_end, k, alpha, a, lda, b, ldb,
-                                      beta, c, ldc) != GM_OK;
+                failed |= gemm_serial(&parts, trans_a, trans_b, m, j_end - j_begin, k, alpha, a, lda, NULL,
+                                      b_cols, ldb, NULL, beta, c + j_begin, ldc) != GM_OK;
         }
         return failed ? GM_ERR_NOMEM : GM_OK;
     }

@@ -5,13 +5,13 @@
 #include <string.h>
 
 void gm_im2row(float *rows, const float *x, const gm_conv2d_params *p,
-               ptrdiff_t out_h, ptrdiff_t out_w)
+               ptrdiff_t oh_begin, ptrdiff_t oh_end, ptrdiff_t out_w)
 {
     ptrdiff_t cols = p->c * p->kh * p->kw, kw = p->kw;
-    for (ptrdiff_t oh = 0; oh < out_h; oh++) {
+    for (ptrdiff_t oh = oh_begin; oh < oh_end; oh++) {
         ptrdiff_t ih0 = oh * p->stride_h - p->pad_h;
         for (ptrdiff_t ow = 0; ow < out_w; ow++) {
-            float *row = rows + (oh * out_w + ow) * cols;
+            float *row = rows + ((oh - oh_begin) * out_w + ow) * cols;
             ptrdiff_t iw0 = ow * p->stride_w - p->pad_w;
             int inside_w = iw0 >= 0 && iw0 + kw <= p->w;
             if (inside_w && ih0 >= 0 && ih0 + p->kh <= p->h && p->kh == 4 && kw == 4) {

@@ -134,6 +134,26 @@ def test_large_batch_is_chunked_and_identical_with_one_and_two_threads(rng, with
                                rtol=1e-3, atol=1e-3)
 
 
+def test_workspace_for_fewer_threads_gives_the_same_bits(rng, with_threads):
+    # a workspace sized for one thread, used while two are set: the kernels
+    # run on as many threads as it has room for, with unchanged results
+    x = rng.standard_normal((40, 32, 14, 14)).astype(np.float32)
+    w = (rng.standard_normal((64, 32, 4, 4)) * 0.05).astype(np.float32)
+    one = ops.conv2d_workspace_size(x.shape, w.shape, stride=2, padding=1, threads=1)
+    two = ops.conv2d_workspace_size(x.shape, w.shape, stride=2, padding=1, threads=2)
+    assert one < two
+    small = np.empty(one, np.float32)
+    want = with_threads(1, ops.conv2d_forward, x, w, stride=2, padding=1)
+    got = with_threads(2, ops.conv2d_forward, x, w, stride=2, padding=1, workspace=small)
+    np.testing.assert_array_equal(got, want)
+    g = rng.standard_normal(want.shape).astype(np.float32)
+    want_dx = with_threads(1, ops.conv2d_backward_input, g, w, x.shape, stride=2, padding=1)
+    got_dx = with_threads(2, ops.conv2d_backward_input, g, w, x.shape, stride=2, padding=1, workspace=small)
+    np.testing.assert_array_equal(got_dx, want_dx)
+    with pytest.raises(ValueError, match="'threads' must be a positive integer"):
+        ops.conv2d_workspace_size(x.shape, w.shape, threads=0)
+
+
 def test_bad_input(rng):
     x = np.zeros((2, 3, 8, 8), np.float32)
     w = np.zeros((4, 3, 3, 3), np.float32)

@@ -8,25 +8,44 @@
 
 #define F32 NPY_FLOAT32
 
-/* The workspace given, or a fresh one in *owned; NULL with an error set. */
-static float *workspace_for(PyObject *obj, size_t need, PyArrayObject **owned,
-                            const char *fn)
+/* The workspace given (at least `least` floats), or a fresh one of
+ * `wanted` floats in *owned; its length in *floats. NULL with an error set. */
+static float *workspace_for(PyObject *obj, size_t least, size_t wanted, size_t *floats,
+                            PyArrayObject **owned, const char *fn)
 {
     *owned = NULL;
     if (obj == Py_None) {
-        npy_intp size = (npy_intp)(need ? need : 1);
+        npy_intp size = (npy_intp)(wanted ? wanted : 1);
         *owned = gm_new_f32(1, &size, 0);
+        *floats = (size_t)size;
         return *owned ? PyArray_DATA(*owned) : NULL;
     }
     PyArrayObject *ws = gm_arg_array(obj, fn, "workspace", F32, 1, 1);
     if (!ws || gm_arg_writeable(ws, fn, "workspace"))
         return NULL;
-    if ((size_t)PyArray_DIM(ws, 0) < need) {
-        PyErr_Format(PyExc_ValueError, "%s: 'workspace' has %zd floats, needs %zu",
-                     fn, (Py_ssize_t)PyArray_DIM(ws, 0), need);
+    if ((size_t)PyArray_DIM(ws, 0) < least) {
+        PyErr_Format(PyExc_ValueError, "%s: 'workspace' has %zd floats, needs at least %zu "
+                     "(%zu to use %d threads)", fn, (Py_ssize_t)PyArray_DIM(ws, 0), least, wanted,
+                     gm_get_num_threads());
         return NULL;
     }
+    *floats = (size_t)PyArray_DIM(ws, 0);
     return PyArray_DATA(ws);
+}
+
+/* Room for one thread at least; a fresh workspace has room for them all. */
+static float *conv_workspace(PyObject *obj, const gm_conv2d_params *p, size_t *floats,
+                             PyArrayObject **owned, const char *fn)
+{
+    return workspace_for(obj, gm_conv2d_workspace_size(p, 1),
+                         gm_conv2d_workspace_size(p, gm_get_num_threads()), floats, owned, fn);
+}
+
+static float *transpose_workspace(PyObject *obj, const gm_conv_transpose2d_params *p,
+                                  size_t *floats, PyArrayObject **owned, const char *fn)
+{
+    return workspace_for(obj, gm_conv_transpose2d_workspace_size(p, 1),
+                         gm_conv_transpose2d_workspace_size(p, gm_get_num_threads()), floats, owned, fn);
 }
 
 static PyObject *finish(gm_status s, PyArrayObject *owned, const char *fn)
@@ -95,13 +114,14 @@ static PyObject *py_conv2d_forward(PyObject *self, PyObject *args)
         gm_arg_no_overlap(out, x, fn, "out", "x") || gm_arg_no_overlap(out, w, fn, "out", "weight"))
         return NULL;
     PyArrayObject *owned;
-    float *ws = workspace_for(ws_obj, gm_conv2d_workspace_size(&p), &owned, fn);
+    size_t ws_floats;
+    float *ws = conv_workspace(ws_obj, &p, &ws_floats, &owned, fn);
     if (!ws)
         return NULL;
     gm_status s;
     Py_BEGIN_ALLOW_THREADS
     s = gm_conv2d_forward(PyArray_DATA(out), PyArray_DATA(x), PyArray_DATA(w),
-                          b ? PyArray_DATA(b) : NULL, &p, ws);
+                          b ? PyArray_DATA(b) : NULL, &p, ws, ws_floats);
     Py_END_ALLOW_THREADS
     return finish(s, owned, fn);
 }
@@ -131,12 +151,13 @@ static PyObject *py_conv2d_backward_input(PyObject *self, PyObject *args)
         gm_arg_no_overlap(dx, dy, fn, "out", "grad_out") || gm_arg_no_overlap(dx, w, fn, "out", "weight"))
         return NULL;
     PyArrayObject *owned;
-    float *ws = workspace_for(ws_obj, gm_conv2d_workspace_size(&p), &owned, fn);
+    size_t ws_floats;
+    float *ws = conv_workspace(ws_obj, &p, &ws_floats, &owned, fn);
     if (!ws)
         return NULL;
     gm_status s;
     Py_BEGIN_ALLOW_THREADS
-    s = gm_conv2d_backward_input(PyArray_DATA(dx), PyArray_DATA(dy), PyArray_DATA(w), &p, ws);
+    s = gm_conv2d_backward_input(PyArray_DATA(dx), PyArray_DATA(dy), PyArray_DATA(w), &p, ws, ws_floats);
     Py_END_ALLOW_THREADS
     return finish(s, owned, fn);
 }
@@ -170,13 +191,14 @@ static PyObject *py_conv2d_backward_weight(PyObject *self, PyObject *args)
     if (gm_arg_shape(dy, fn, "grad_out", 4, want))
         return NULL;
     PyArrayObject *owned;
-    float *ws = workspace_for(ws_obj, gm_conv2d_workspace_size(&p), &owned, fn);
+    size_t ws_floats;
+    float *ws = conv_workspace(ws_obj, &p, &ws_floats, &owned, fn);
     if (!ws)
         return NULL;
     gm_status s;
     Py_BEGIN_ALLOW_THREADS
     s = gm_conv2d_backward_weight(PyArray_DATA(dw), db ? PyArray_DATA(db) : NULL,
-                                  PyArray_DATA(dy), PyArray_DATA(x), &p, ws);
+                                  PyArray_DATA(dy), PyArray_DATA(x), &p, ws, ws_floats);
     Py_END_ALLOW_THREADS
     return finish(s, owned, fn);
 }
@@ -231,13 +253,14 @@ static PyObject *py_conv_transpose2d_forward(PyObject *self, PyObject *args)
         gm_arg_no_overlap(out, x, fn, "out", "x") || gm_arg_no_overlap(out, w, fn, "out", "weight"))
         return NULL;
     PyArrayObject *owned;
-    float *ws = workspace_for(ws_obj, gm_conv_transpose2d_workspace_size(&p), &owned, fn);
+    size_t ws_floats;
+    float *ws = transpose_workspace(ws_obj, &p, &ws_floats, &owned, fn);
     if (!ws)
         return NULL;
     gm_status s;
     Py_BEGIN_ALLOW_THREADS
     s = gm_conv_transpose2d_forward(PyArray_DATA(out), PyArray_DATA(x), PyArray_DATA(w),
-                                    b ? PyArray_DATA(b) : NULL, &p, ws);
+                                    b ? PyArray_DATA(b) : NULL, &p, ws, ws_floats);
     Py_END_ALLOW_THREADS
     return finish(s, owned, fn);
 }
@@ -270,12 +293,14 @@ static PyObject *py_conv_transpose2d_backward_input(PyObject *self, PyObject *ar
         gm_arg_no_overlap(dx, dy, fn, "out", "grad_out"))
         return NULL;
     PyArrayObject *owned;
-    float *ws = workspace_for(ws_obj, gm_conv_transpose2d_workspace_size(&p), &owned, fn);
+    size_t ws_floats;
+    float *ws = transpose_workspace(ws_obj, &p, &ws_floats, &owned, fn);
     if (!ws)
         return NULL;
     gm_status s;
     Py_BEGIN_ALLOW_THREADS
-    s = gm_conv_transpose2d_backward_input(PyArray_DATA(dx), PyArray_DATA(dy), PyArray_DATA(w), &p, ws);
+    s = gm_conv_transpose2d_backward_input(PyArray_DATA(dx), PyArray_DATA(dy), PyArray_DATA(w), &p, ws,
+                                           ws_floats);
     Py_END_ALLOW_THREADS
     return finish(s, owned, fn);
 }
@@ -307,36 +332,39 @@ static PyObject *py_conv_transpose2d_backward_weight(PyObject *self, PyObject *a
         (db && (gm_arg_shape(db, fn, "grad_bias", 1, &oc) || gm_arg_writeable(db, fn, "grad_bias"))))
         return NULL;
     PyArrayObject *owned;
-    float *ws = workspace_for(ws_obj, gm_conv_transpose2d_workspace_size(&p), &owned, fn);
+    size_t ws_floats;
+    float *ws = transpose_workspace(ws_obj, &p, &ws_floats, &owned, fn);
     if (!ws)
         return NULL;
     gm_status s;
     Py_BEGIN_ALLOW_THREADS
     s = gm_conv_transpose2d_backward_weight(PyArray_DATA(dw), db ? PyArray_DATA(db) : NULL,
-                                            PyArray_DATA(dy), PyArray_DATA(x), &p, ws);
+                                            PyArray_DATA(dy), PyArray_DATA(x), &p, ws, ws_floats);
     Py_END_ALLOW_THREADS
     return finish(s, owned, fn);
 }
 
-/* conv2d_workspace_size(n, c, h, w, oc, kh, kw, sh, sw, ph, pw) */
+/* conv2d_workspace_size(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, threads) */
 static PyObject *py_conv2d_workspace_size(PyObject *self, PyObject *args)
 {
     gm_conv2d_params p;
-    if (!PyArg_ParseTuple(args, "nnnnnnnnnnn", &p.n, &p.c, &p.h, &p.w, &p.oc, &p.kh,
-                          &p.kw, &p.stride_h, &p.stride_w, &p.pad_h, &p.pad_w))
+    int threads;
+    if (!PyArg_ParseTuple(args, "nnnnnnnnnnni", &p.n, &p.c, &p.h, &p.w, &p.oc, &p.kh,
+                          &p.kw, &p.stride_h, &p.stride_w, &p.pad_h, &p.pad_w, &threads))
         return NULL;
-    return PyLong_FromSize_t(gm_conv2d_workspace_size(&p));
+    return PyLong_FromSize_t(gm_conv2d_workspace_size(&p, threads));
 }
 
-/* conv_transpose2d_workspace_size(n, ic, h, w, oc, kh, kw, sh, sw, ph, pw, oph, opw) */
+/* conv_transpose2d_workspace_size(n, ic, h, w, oc, kh, kw, sh, sw, ph, pw, oph, opw, threads) */
 static PyObject *py_conv_transpose2d_workspace_size(PyObject *self, PyObject *args)
 {
     gm_conv_transpose2d_params p;
-    if (!PyArg_ParseTuple(args, "nnnnnnnnnnnnn", &p.n, &p.ic, &p.h, &p.w, &p.oc, &p.kh,
+    int threads;
+    if (!PyArg_ParseTuple(args, "nnnnnnnnnnnnni", &p.n, &p.ic, &p.h, &p.w, &p.oc, &p.kh,
                           &p.kw, &p.stride_h, &p.stride_w, &p.pad_h, &p.pad_w,
-                          &p.output_pad_h, &p.output_pad_w))
+                          &p.output_pad_h, &p.output_pad_w, &threads))
         return NULL;
-    return PyLong_FromSize_t(gm_conv_transpose2d_workspace_size(&p));
+    return PyLong_FromSize_t(gm_conv_transpose2d_workspace_size(&p, threads));
 }
 
 PyMethodDef gm_conv_methods[] = {
@@ -353,8 +381,8 @@ PyMethodDef gm_conv_methods[] = {
     {"conv_transpose2d_backward_weight", py_conv_transpose2d_backward_weight, METH_VARARGS,
      "conv_transpose2d_backward_weight(grad_out, x, grad_weight, grad_bias, sh, sw, ph, pw, workspace)"},
     {"conv2d_workspace_size", py_conv2d_workspace_size, METH_VARARGS,
-     "conv2d_workspace_size(n, c, h, w, oc, kh, kw, sh, sw, ph, pw) -> floats"},
+     "conv2d_workspace_size(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, threads) -> floats"},
     {"conv_transpose2d_workspace_size", py_conv_transpose2d_workspace_size, METH_VARARGS,
-     "conv_transpose2d_workspace_size(n, ic, h, w, oc, kh, kw, sh, sw, ph, pw, oph, opw) -> floats"},
+     "conv_transpose2d_workspace_size(n, ic, h, w, oc, kh, kw, sh, sw, ph, pw, oph, opw, threads) -> floats"},
     {NULL, NULL, 0, NULL},
 };

@@ -26,10 +26,11 @@ static void test_forward_against_direct_loop(void)
     CHECK(gm_conv2d_output_size(&p, &oh, &ow) == GM_OK);
     size_t nx = 3 * 2 * 9 * 7, nw = 4 * 2 * 4 * 3, ny = (size_t)(3 * 4 * oh * ow);
     float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *y = malloc(ny * sizeof *y);
-    float *ws = malloc(gm_conv2d_workspace_size(&p) * sizeof *ws);
+    size_t ws_floats = gm_conv2d_workspace_size(&p, 2);
+    float *ws = malloc(ws_floats * sizeof *ws);
     check_fill(x, nx, 1);
     check_fill(w, nw, 2);
-    CHECK(gm_conv2d_forward(y, x, w, NULL, &p, ws) == GM_OK);
+    CHECK(gm_conv2d_forward(y, x, w, NULL, &p, ws, ws_floats) == GM_OK);
     double worst = 0;
     for (ptrdiff_t n = 0; n < 3; n++)
         for (ptrdiff_t o = 0; o < 4; o++)
@@ -52,13 +53,14 @@ static void test_transpose_is_adjoint(void)
     size_t nx = 2 * 3 * 64, nw = 5 * 3 * 16, nv = 2 * 5 * 16;
     float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *v = malloc(nv * sizeof *v);
     float *y = malloc(nv * sizeof *y), *back = malloc(nx * sizeof *back);
-    size_t wsize = gm_conv2d_workspace_size(&p), tsize = gm_conv_transpose2d_workspace_size(&t);
-    float *ws = malloc((wsize > tsize ? wsize : tsize) * sizeof *ws);
+    size_t wsize = gm_conv2d_workspace_size(&p, 2), tsize = gm_conv_transpose2d_workspace_size(&t, 2);
+    size_t ws_floats = wsize > tsize ? wsize : tsize;
+    float *ws = malloc(ws_floats * sizeof *ws);
     check_fill(x, nx, 3);
     check_fill(w, nw, 4);
     check_fill(v, nv, 5);
-    CHECK(gm_conv2d_forward(y, x, w, NULL, &p, ws) == GM_OK);
-    CHECK(gm_conv_transpose2d_forward(back, v, w, NULL, &t, ws) == GM_OK);
+    CHECK(gm_conv2d_forward(y, x, w, NULL, &p, ws, ws_floats) == GM_OK);
+    CHECK(gm_conv_transpose2d_forward(back, v, w, NULL, &t, ws, ws_floats) == GM_OK);
     double lhs = 0, rhs = 0;
     for (size_t i = 0; i < nv; i++)
         lhs += (double)y[i] * v[i];
@@ -115,15 +117,16 @@ static void test_backward_against_definition(void)
     float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *dy = malloc(ny * sizeof *dy);
     float *dx = malloc(nx * sizeof *dx), *dw = malloc(nw * sizeof *dw), db[2] = {0.5f, -0.5f};
     double *rdx = calloc(nx, sizeof *rdx), *rdw = calloc(nw, sizeof *rdw), rdb[2] = {0.5, -0.5};
-    float *ws = malloc(gm_conv2d_workspace_size(&p) * sizeof *ws);
+    size_t ws_floats = gm_conv2d_workspace_size(&p, 2);
+    float *ws = malloc(ws_floats * sizeof *ws);
     check_fill(x, nx, 6);
     check_fill(w, nw, 7);
     check_fill(dy, ny, 8);
     for (size_t i = 0; i < nw; i++)
         dw[i] = 1.0f, rdw[i] = 1.0;      /* the kernel accumulates */
     naive_backward(rdx, rdw, rdb, dy, x, w, &p, oh, ow);
-    CHECK(gm_conv2d_backward_input(dx, dy, w, &p, ws) == GM_OK);
-    CHECK(gm_conv2d_backward_weight(dw, db, dy, x, &p, ws) == GM_OK);
+    CHECK(gm_conv2d_backward_input(dx, dy, w, &p, ws, ws_floats) == GM_OK);
+    CHECK(gm_conv2d_backward_weight(dw, db, dy, x, &p, ws, ws_floats) == GM_OK);
     CHECK_CLOSE(worst_diff(dx, rdx, nx), 0.0, 1e-5, 0);
     CHECK_CLOSE(worst_diff(dw, rdw, nw), 0.0, 1e-4, 0);
     CHECK_CLOSE(worst_diff(db, rdb, 2), 0.0, 1e-4, 0);
@@ -139,27 +142,33 @@ static void test_identical_for_any_thread_count(void)
     ptrdiff_t oh, ow;
     CHECK(gm_conv2d_output_size(&p, &oh, &ow) == GM_OK);
     size_t nx = 40 * 16 * 17 * 16, nw = 6 * 16 * 16, ny = (size_t)(40 * 6 * oh * ow);
-    CHECK(gm_conv2d_workspace_size(&p) < (size_t)(p.n * oh * ow) * (16 * 16 + 6));
+    CHECK(gm_conv2d_workspace_size(&p, 2) < (size_t)(p.n * oh * ow) * (16 * 16 + 6));
     size_t total = ny + nx + nw + 6;
     float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *dy = malloc(ny * sizeof *dy);
-    float *res[2] = {calloc(total, sizeof(float)), calloc(total, sizeof(float))};
-    float *ws = malloc(gm_conv2d_workspace_size(&p) * sizeof *ws);
+    float *res[3] = {calloc(total, sizeof(float)), calloc(total, sizeof(float)), calloc(total, sizeof(float))};
+    size_t ws_floats = gm_conv2d_workspace_size(&p, 2);
+    float *ws = malloc(ws_floats * sizeof *ws);
     check_fill(x, nx, 9);
     check_fill(w, nw, 10);
     check_fill(dy, ny, 11);
-    for (int t = 0; t < 2; t++) {
-        gm_set_num_threads(t + 1);
+    /* 1 thread, 2 threads, and 2 threads in the least workspace allowed */
+    size_t room[3] = {ws_floats, ws_floats, gm_conv2d_workspace_size(&p, 1)};
+    for (int t = 0; t < 3; t++) {
+        gm_set_num_threads(t ? 2 : 1);
         float *y = res[t], *dx = y + ny, *dw = dx + nx, *db = dw + nw;
-        CHECK(gm_conv2d_forward(y, x, w, NULL, &p, ws) == GM_OK);
-        CHECK(gm_conv2d_backward_input(dx, dy, w, &p, ws) == GM_OK);
-        CHECK(gm_conv2d_backward_weight(dw, db, dy, x, &p, ws) == GM_OK);
+        CHECK(gm_conv2d_forward(y, x, w, NULL, &p, ws, room[t]) == GM_OK);
+        CHECK(gm_conv2d_backward_input(dx, dy, w, &p, ws, room[t]) == GM_OK);
+        CHECK(gm_conv2d_backward_weight(dw, db, dy, x, &p, ws, room[t]) == GM_OK);
     }
     gm_set_num_threads(0);
     size_t differ = 0;
     for (size_t i = 0; i < total; i++)
-        differ += res[0][i] != res[1][i];
+        differ += (res[0][i] != res[1][i]) + (res[0][i] != res[2][i]);
     CHECK(differ == 0);
-    free(x), free(w), free(dy), free(res[0]), free(res[1]), free(ws);
+    /* no room for even one thread: refused */
+    CHECK(gm_conv2d_forward(res[2], x, w, NULL, &p, ws, 16) == GM_ERR_ARG);
+    CHECK(gm_conv2d_backward_weight(res[2], NULL, dy, x, &p, ws, 16) == GM_ERR_ARG);
+    free(x), free(w), free(dy), free(res[0]), free(res[1]), free(res[2]), free(ws);
 }
 
 static void test_bad_geometry(void)
@@ -168,7 +177,7 @@ static void test_bad_geometry(void)
                           .stride_h = 1, .stride_w = 1, .pad_h = 0, .pad_w = 0};
     ptrdiff_t oh, ow;
     CHECK(gm_conv2d_output_size(&p, &oh, &ow) == GM_ERR_ARG);
-    CHECK(gm_conv2d_workspace_size(&p) == 0);
+    CHECK(gm_conv2d_workspace_size(&p, 1) == 0);
     p.kh = p.kw = 3, p.stride_h = 0;
     CHECK(gm_conv2d_output_size(&p, &oh, &ow) == GM_ERR_ARG);
     gm_conv_transpose2d_params t = {.n = 1, .ic = 1, .h = 3, .w = 3, .oc = 1, .kh = 3, .kw = 3,

@@ -1,6 +1,7 @@
 /* test_gemm.c - gm_sgemm against gm_sgemm_ref. */
 #include "../gm.h"
 #include "../gemm_internal.h"
+#include "../gemm_packed.h"
 #include "check.h"
 
 #include <string.h>
@@ -78,6 +79,39 @@ static void test_packers_agree(void)
 #endif
 }
 
+/* One thread with an operand packed beforehand gives gm_sgemm's bits:
+ * depths past KC, rows past MC, columns past NC, both transpositions. */
+static void test_serial_with_packed_operands(void)
+{
+    static const int sizes[][3] = {{7, 5, 3}, {130, 70, 1100}, {50, 3100, 20}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (int t = 0; t < 4; t++) {
+            gm_transpose ta = (gm_transpose)(t & 1), tb = (gm_transpose)(t >> 1);
+            int m = sizes[s][0], n = sizes[s][1], k = sizes[s][2];
+            int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
+            size_t a_len = (size_t)(ta ? k : m) * lda, b_len = (size_t)(tb ? n : k) * ldb;
+            size_t c_len = (size_t)m * ldc;
+            float *a = malloc(a_len * sizeof *a), *b = malloc(b_len * sizeof *b);
+            float *want = malloc(c_len * sizeof *want), *got = malloc(c_len * sizeof *got);
+            float *pa = aligned_alloc(64, (gm_sgemm_packed_a_size(m, k) * sizeof *pa + 63) / 64 * 64);
+            float *pb = aligned_alloc(64, (gm_sgemm_packed_b_size(k, n) * sizeof *pb + 63) / 64 * 64);
+            check_fill(a, a_len, 5);
+            check_fill(b, b_len, 6);
+            check_fill(want, c_len, 7);
+            CHECK(gm_sgemm(ta, tb, m, n, k, 0.5f, a, lda, b, ldb, 2.0f, want, ldc) == GM_OK);
+            gm_sgemm_pack_a(pa, ta, m, k, a, lda);
+            gm_sgemm_pack_b(pb, tb, k, n, b, ldb);
+            const float *packed_a[] = {NULL, pa, NULL, pa}, *packed_b[] = {NULL, NULL, pb, pb};
+            for (int v = 0; v < 4; v++) {
+                check_fill(got, c_len, 7);
+                CHECK(gm_sgemm_serial(ta, tb, m, n, k, 0.5f, a, lda, packed_a[v], b, ldb, packed_b[v],
+                                      2.0f, got, ldc) == GM_OK);
+                CHECK(memcmp(want, got, c_len * sizeof *got) == 0);
+            }
+            free(a), free(b), free(want), free(got), free(pa), free(pb);
+        }
+}
+
 static void test_bad_arguments(void)
 {
     float x[4] = {0};
@@ -91,6 +125,7 @@ int main(void)
 {
     RUN(test_against_reference);
     RUN(test_packers_agree);
+    RUN(test_serial_with_packed_operands);
     RUN(test_bad_arguments);
     return check_summary();
 }

@@ -1,10 +1,13 @@
 """2-D convolution and transposed convolution (NCHW), as im2row + SGEMM.
 
 Geometry arguments (stride, padding, output_padding) are an int or an
-(h, w) pair. `workspace` is an optional 1-D float32 buffer of at least
+(h, w) pair. `workspace` is an optional 1-D float32 buffer of
 `conv2d_workspace_size(...)` floats that a layer allocates once and reuses
-for every batch; without one, each call allocates its own.
+for every batch; without one, each call allocates its own. A kernel uses
+as many threads as its workspace has room for, so ask for the size again
+after raising the thread count.
 """
+import numbers
 import operator
 
 import numpy as np
@@ -94,24 +97,37 @@ def _check_transpose_grad_out(grad_out, input_shape, weight_shape, stride, paddi
                          f"(plus an output padding smaller than the stride)")
 
 
-def conv2d_workspace_size(input_shape, weight_shape, stride=1, padding=0):
-    """Floats of workspace the conv2d kernels need for these shapes."""
-    conv2d_output_shape(input_shape, weight_shape, stride, padding, "conv2d_workspace_size")
-    sh, sw, ph, pw = _geometry("conv2d_workspace_size", stride, padding)
+def _threads(threads, func):
+    if threads is None:
+        return _core.get_num_threads()
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+        raise ValueError(f"{func}: 'threads' must be a positive integer or None, got {threads!r}")
+    return int(threads)
+
+
+def conv2d_workspace_size(input_shape, weight_shape, stride=1, padding=0, threads=None):
+    """Floats of workspace the conv2d kernels need for these shapes on
+    `threads` threads (None: the current thread count)."""
+    func = "conv2d_workspace_size"
+    conv2d_output_shape(input_shape, weight_shape, stride, padding, func)
+    sh, sw, ph, pw = _geometry(func, stride, padding)
     n, c, h, w = input_shape
     oc, _, kh, kw = weight_shape
-    return _core.conv2d_workspace_size(n, c, h, w, oc, kh, kw, sh, sw, ph, pw)
+    return _core.conv2d_workspace_size(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, _threads(threads, func))
 
 
-def conv_transpose2d_workspace_size(input_shape, weight_shape, stride=1, padding=0, output_padding=0):
-    """Floats of workspace the transposed-convolution kernels need."""
+def conv_transpose2d_workspace_size(input_shape, weight_shape, stride=1, padding=0, output_padding=0,
+                                    threads=None):
+    """Floats of workspace the transposed-convolution kernels need on
+    `threads` threads (None: the current thread count)."""
     func = "conv_transpose2d_workspace_size"
     conv_transpose2d_output_shape(input_shape, weight_shape, stride, padding, output_padding, func)
     sh, sw, ph, pw = _geometry(func, stride, padding)
     oph, opw = _pair(output_padding, "output_padding", func, 0)
     n, c, h, w = input_shape
     _, oc, kh, kw = weight_shape
-    return _core.conv_transpose2d_workspace_size(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, oph, opw)
+    return _core.conv_transpose2d_workspace_size(n, c, h, w, oc, kh, kw, sh, sw, ph, pw, oph, opw,
+                                                 _threads(threads, func))
 
 
 def conv2d_forward(x, weight, bias=None, *, stride=1, padding=0, out=None, workspace=None):
