@@ -172,8 +172,8 @@ static gm_status forward_chunk(const conv_plan *plan, const gm_conv2d_params *p,
     const forward_args *a = args;
     ptrdiff_t in_size = p->c * p->h * p->w, cols = images * plan->ohw;
     for (ptrdiff_t b = 0; b < images; b++)
-        gm_im2row(rows + b * plan->ohw * plan->ckk, a->x + (b0 + b) * in_size, p, 0, plan->out_h,
-                  plan->out_w);
+        gm_im2row(rows + b * plan->ohw * plan->ckk, a->x + (b0 + b) * in_size, p, plan->out_w, 0,
+                  plan->out_h, 0, p->c);
     /* prod (oc, cols) = weight (oc, ckk, packed) @ rows^T (ckk, cols) */
     gm_status s = gm_sgemm_serial(GM_NO_TRANS, GM_TRANS, p->oc, cols, plan->ckk, 1.0f, NULL, plan->ckk,
                                   packed, rows, plan->ckk, NULL, 0.0f, prod, cols);
@@ -245,8 +245,56 @@ static void unfold_chunk(float *rows, const conv_plan *plan, const float *x,
     #pragma omp parallel for collapse(2) num_threads(gm_get_num_threads()) schedule(static)
     for (ptrdiff_t b = 0; b < images; b++)
         for (ptrdiff_t oh = 0; oh < plan->out_h; oh++)
-            gm_im2row(rows + (b * plan->ohw + oh * plan->out_w) * plan->ckk, x + b * image_size, p, oh,
-                      oh + 1, plan->out_w);
+            gm_im2row(rows + (b * plan->ohw + oh * plan->out_w) * plan->ckk, x + b * image_size, p,
+                      plan->out_w, oh, oh + 1, 0, p->c);
+}
+
+/* dW (oc, ckk) += dy (oc, P) @ rows (P, ckk), chunk after chunk in batch
+ * order, threads sharing each chunk's GEMM. */
+static gm_status weight_gradient_shared(float *dweight, const float *dy, const float *x,
+                                        const gm_conv2d_params *p, const conv_plan *plan,
+                                        float *workspace)
+{
+    ptrdiff_t in_size = p->c * p->h * p->w, out_size = p->oc * plan->ohw;
+    float *rows = workspace, *prod = workspace + plan->chunk * plan->ohw * plan->ckk;
+    gm_status s = GM_OK;
+    for (ptrdiff_t b0 = 0; b0 < p->n && s == GM_OK; b0 += plan->chunk) {
+        ptrdiff_t images = p->n - b0 < plan->chunk ? p->n - b0 : plan->chunk;
+        unfold_chunk(rows, plan, x + b0 * in_size, p, images);
+        #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
+        for (ptrdiff_t o = 0; o < p->oc; o++)
+            planes_to_columns(prod, dy + b0 * out_size, images, p->oc, plan->ohw, o, o + 1);
+        s = gm_sgemm(GM_NO_TRANS, GM_NO_TRANS, p->oc, plan->ckk, images * plan->ohw, 1.0f, prod,
+                     images * plan->ohw, rows, plan->ckk, 1.0f, dweight, plan->ckk);
+    }
+    return s;
+}
+
+/* The same sums with the input channels split between the threads: each
+ * unfolds only its channels and owns those columns of dW, chunk after
+ * chunk, so no thread waits on another. */
+static gm_status weight_gradient_by_channels(float *dweight, const float *dy, const float *x,
+                                             const gm_conv2d_params *p, const conv_plan *plan,
+                                             float *workspace, int threads)
+{
+    ptrdiff_t in_size = p->c * p->h * p->w, out_size = p->oc * plan->ohw, kk = p->kh * p->kw;
+    size_t rows_floats = (size_t)(plan->chunk * plan->ohw * plan->ckk);
+    int failed = 0;
+    #pragma omp parallel for num_threads(threads) schedule(static) reduction(| : failed)
+    for (int t = 0; t < threads; t++) {
+        ptrdiff_t c0 = t * p->c / threads, c1 = (t + 1) * p->c / threads, width = (c1 - c0) * kk;
+        float *rows = workspace + (size_t)t * plan->slot, *prod = rows + rows_floats;
+        for (ptrdiff_t b0 = 0; b0 < p->n && !failed; b0 += plan->chunk) {
+            ptrdiff_t images = p->n - b0 < plan->chunk ? p->n - b0 : plan->chunk, cols = images * plan->ohw;
+            for (ptrdiff_t b = 0; b < images; b++)
+                gm_im2row(rows + b * plan->ohw * width, x + (b0 + b) * in_size, p, plan->out_w, 0,
+                          plan->out_h, c0, c1);
+            planes_to_columns(prod, dy + b0 * out_size, images, p->oc, plan->ohw, 0, p->oc);
+            failed |= gm_sgemm_serial(GM_NO_TRANS, GM_NO_TRANS, p->oc, width, cols, 1.0f, prod, cols, NULL,
+                                      rows, width, NULL, 1.0f, dweight + c0 * kk, plan->ckk) != GM_OK;
+        }
+    }
+    return failed ? GM_ERR_NOMEM : GM_OK;
 }
 
 gm_status gm_conv2d_backward_weight(float *dweight, float *dbias,
@@ -262,19 +310,14 @@ gm_status gm_conv2d_backward_weight(float *dweight, float *dbias,
         return GM_OK;
     if (!dweight || !dy || !x || !workspace || workspace_floats < plan.slot)
         return GM_ERR_ARG;
-    ptrdiff_t in_size = p->c * p->h * p->w, out_size = p->oc * plan.ohw;
-    float *rows = workspace, *prod = workspace + plan.chunk * plan.ohw * plan.ckk;
-    for (ptrdiff_t b0 = 0; b0 < p->n && s == GM_OK; b0 += plan.chunk) {
-        ptrdiff_t images = p->n - b0 < plan.chunk ? p->n - b0 : plan.chunk;
-        unfold_chunk(rows, &plan, x + b0 * in_size, p, images);
-        #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
-        for (ptrdiff_t o = 0; o < p->oc; o++)
-            planes_to_columns(prod, dy + b0 * out_size, images, p->oc, plan.ohw, o, o + 1);
-        /* dW (oc, ckk) += dy (oc, images*ohw) @ rows (images*ohw, ckk); chunks
-         * are added in batch order, each reduced in gm_sgemm's fixed order. */
-        s = gm_sgemm(GM_NO_TRANS, GM_NO_TRANS, p->oc, plan.ckk, images * plan.ohw, 1.0f, prod,
-                     images * plan.ohw, rows, plan.ckk, 1.0f, dweight, plan.ckk);
-    }
+    /* Both ways sum every element of dW in the same order (gm_sgemm_serial
+     * gives gm_sgemm's bits), so the choice does not change the result. */
+    size_t room = workspace_floats / plan.slot;
+    int threads = gm_get_num_threads();
+    if (threads > 1 && p->c >= threads && room >= (size_t)threads)
+        s = weight_gradient_by_channels(dweight, dy, x, p, &plan, workspace, threads);
+    else
+        s = weight_gradient_shared(dweight, dy, x, p, &plan, workspace);
     if (s == GM_OK && dbias)
         s = gm_bias_grad(dbias, dy, (size_t)p->n, (size_t)p->oc, (size_t)plan.ohw, 1);
     return s;
