@@ -79,15 +79,16 @@ size_t gm_conv2d_workspace_size(const gm_conv2d_params *p, int threads)
     return ALIGN_FLOATS + plan.packed + (size_t)(threads > 1 ? threads : 1) * plan.slot;
 }
 
-/* The threads the workspace has room for (at most the team), 0 if none. */
-static int usable_threads(const conv_plan *plan, size_t workspace_floats, ptrdiff_t chunks)
+/* The threads the workspace has room for, at most the team and one per
+ * image; 0 if none. */
+static int usable_threads(const conv_plan *plan, size_t workspace_floats, ptrdiff_t images)
 {
     size_t fixed = ALIGN_FLOATS + plan->packed;
     if (workspace_floats < fixed + plan->slot)
         return 0;
     size_t room = (workspace_floats - fixed) / plan->slot;
     ptrdiff_t threads = gm_get_num_threads();
-    threads = threads < chunks ? threads : chunks;
+    threads = threads < images ? threads : images;
     return (int)((size_t)threads < room ? (size_t)threads : room);
 }
 
@@ -130,30 +131,35 @@ typedef gm_status chunk_step(const conv_plan *plan, const gm_conv2d_params *p, p
                              ptrdiff_t images, float *rows, float *prod, const float *packed,
                              const void *args);
 
-/* Chunks of p's batch shared round-robin by as many threads as the
+/* p's batch in chunks shared round-robin by as many threads as the
  * workspace holds scratch for, after the weights are packed as the GEMM's
- * A (op(A) = W) or, with weight_as_b, its B (op(B) = W). */
+ * A (op(A) = W) or, with weight_as_b, its B (op(B) = W). Every output
+ * element is one whole sum over the weights, whatever chunk its image is
+ * in, so the chunks are resized for an equal share per thread. */
 static gm_status run_chunks(const conv_plan *plan, const gm_conv2d_params *p, float *workspace,
                             size_t workspace_floats, chunk_step *step, const void *args,
                             int weight_as_b, const float *weight)
 {
-    ptrdiff_t chunks = (p->n + plan->chunk - 1) / plan->chunk;
-    int threads = usable_threads(plan, workspace_floats, chunks);
+    int threads = usable_threads(plan, workspace_floats, p->n);
     if (threads < 1)
         return GM_ERR_ARG;
+    ptrdiff_t chunks = (p->n + plan->chunk - 1) / plan->chunk;
+    chunks = (chunks + threads - 1) / threads * threads;
+    ptrdiff_t per_chunk = (p->n + chunks - 1) / chunks;   /* at most plan->chunk */
+    chunks = (p->n + per_chunk - 1) / per_chunk;
     float *packed = aligned_start(workspace), *scratch = packed + plan->packed;
     if (weight_as_b)
         gm_sgemm_pack_b(packed, GM_NO_TRANS, p->oc, plan->ckk, weight, plan->ckk);
     else
         gm_sgemm_pack_a(packed, GM_NO_TRANS, p->oc, plan->ckk, weight, plan->ckk);
-    size_t rows_floats = (size_t)(plan->chunk * plan->ohw * plan->ckk);
+    size_t rows_floats = (size_t)(per_chunk * plan->ohw * plan->ckk);
     int failed = 0;
     #pragma omp parallel for num_threads(threads) schedule(static) reduction(| : failed)
     for (int t = 0; t < threads; t++) {
         float *rows = scratch + (size_t)t * plan->slot, *prod = rows + rows_floats;
         for (ptrdiff_t ci = t; ci < chunks && !failed; ci += threads) {
-            ptrdiff_t b0 = ci * plan->chunk;
-            ptrdiff_t images = p->n - b0 < plan->chunk ? p->n - b0 : plan->chunk;
+            ptrdiff_t b0 = ci * per_chunk;
+            ptrdiff_t images = p->n - b0 < per_chunk ? p->n - b0 : per_chunk;
             failed |= step(plan, p, b0, images, rows, prod, packed, args) != GM_OK;
         }
     }
