@@ -26,6 +26,9 @@
  * few columns, and the weight gradient re-reads dW once per chunk); 4 MiB
  * was slower again. */
 #define CONV_CHUNK_FLOATS ((size_t)1 << 19)
+/* Inputs with fewer channels than this (grey or colour images) get their
+ * weight gradient by chunks of images rather than by channels. */
+#define FEW_CHANNELS 4
 /* Packed weights start on a 64-byte boundary within the workspace. */
 #define ALIGN_FLOATS 16
 
@@ -33,7 +36,8 @@ typedef struct {
     ptrdiff_t out_h, out_w, ohw;  /* output plane */
     ptrdiff_t ckk;                /* patch length c*kh*kw */
     ptrdiff_t chunk;              /* images per chunk */
-    size_t slot;                  /* floats of one chunk's scratch */
+    size_t slot;                  /* floats of one chunk's scratch: rows,
+                                     output-side columns, a partial dW */
     size_t packed;                /* floats of the packed weights, padded */
 } conv_plan;
 
@@ -64,7 +68,7 @@ static gm_status make_plan(conv_plan *plan, const gm_conv2d_params *p)
     ptrdiff_t chunk = (ptrdiff_t)(CONV_CHUNK_FLOATS / per_image);
     chunk = chunk < 1 ? 1 : chunk;
     plan->chunk = p->n < chunk ? (p->n > 0 ? p->n : 1) : chunk;
-    plan->slot = (size_t)plan->chunk * per_image;
+    plan->slot = (size_t)plan->chunk * per_image + (size_t)(p->oc * plan->ckk);
     size_t as_a = gm_sgemm_packed_a_size(p->oc, plan->ckk);
     size_t as_b = gm_sgemm_packed_b_size(p->oc, plan->ckk);
     plan->packed = ((as_a > as_b ? as_a : as_b) + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;
@@ -303,6 +307,45 @@ static gm_status weight_gradient_by_channels(float *dweight, const float *dy, co
     return failed ? GM_ERR_NOMEM : GM_OK;
 }
 
+/* For inputs of few channels (the first layer of an image network) dW is
+ * small and its sums long: threads take whole chunks, each multiplying
+ * into its own partial dW, and the partials are added to dW in chunk
+ * order, a round of one chunk per thread at a time. */
+static gm_status weight_gradient_by_chunks(float *dweight, const float *dy, const float *x,
+                                           const gm_conv2d_params *p, const conv_plan *plan,
+                                           float *workspace, int threads)
+{
+    ptrdiff_t in_size = p->c * p->h * p->w, out_size = p->oc * plan->ohw;
+    ptrdiff_t chunks = (p->n + plan->chunk - 1) / plan->chunk, weights = p->oc * plan->ckk;
+    size_t rows_floats = (size_t)(plan->chunk * plan->ohw * plan->ckk);
+    size_t partial_at = rows_floats + (size_t)(plan->chunk * plan->ohw * p->oc);
+    int failed = 0;
+    for (ptrdiff_t first = 0; first < chunks && !failed; first += threads) {
+        int round = (int)(chunks - first < threads ? chunks - first : threads);
+        #pragma omp parallel num_threads(round) reduction(| : failed)
+        {
+            #pragma omp for schedule(static)
+            for (int t = 0; t < round; t++) {
+                float *rows = workspace + (size_t)t * plan->slot, *prod = rows + rows_floats;
+                ptrdiff_t b0 = (first + t) * plan->chunk;
+                ptrdiff_t images = p->n - b0 < plan->chunk ? p->n - b0 : plan->chunk, cols = images * plan->ohw;
+                for (ptrdiff_t b = 0; b < images; b++)
+                    gm_im2row(rows + b * plan->ohw * plan->ckk, x + (b0 + b) * in_size, p, plan->out_w, 0,
+                              plan->out_h, 0, p->c);
+                planes_to_columns(prod, dy + b0 * out_size, images, p->oc, plan->ohw, 0, p->oc);
+                failed |= gm_sgemm_serial(GM_NO_TRANS, GM_NO_TRANS, p->oc, plan->ckk, cols, 1.0f, prod, cols,
+                                          NULL, rows, plan->ckk, NULL, 0.0f, rows + partial_at,
+                                          plan->ckk) != GM_OK;
+            }
+            #pragma omp for schedule(static)
+            for (ptrdiff_t e = 0; e < weights; e++)
+                for (int t = 0; t < round; t++)
+                    dweight[e] += workspace[(size_t)t * plan->slot + partial_at + (size_t)e];
+        }
+    }
+    return failed ? GM_ERR_NOMEM : GM_OK;
+}
+
 gm_status gm_conv2d_backward_weight(float *dweight, float *dbias,
                                     const float *dy, const float *x,
                                     const gm_conv2d_params *p,
@@ -316,11 +359,16 @@ gm_status gm_conv2d_backward_weight(float *dweight, float *dbias,
         return GM_OK;
     if (!dweight || !dy || !x || !workspace || workspace_floats < plan.slot)
         return GM_ERR_ARG;
-    /* Both ways sum every element of dW in the same order (gm_sgemm_serial
-     * gives gm_sgemm's bits), so the choice does not change the result. */
     size_t room = workspace_floats / plan.slot;
     int threads = gm_get_num_threads();
-    if (threads > 1 && p->c >= threads && room >= (size_t)threads)
+    threads = (size_t)threads < room ? threads : (int)room;
+    /* The way depends on the shape alone where the sums differ: few input
+     * channels always go by chunks. Split by channels or shared, every
+     * element of dW is summed in the same order (gm_sgemm_serial gives
+     * gm_sgemm's bits), so that choice may follow the thread count. */
+    if (p->c < FEW_CHANNELS)
+        s = weight_gradient_by_chunks(dweight, dy, x, p, &plan, workspace, threads);
+    else if (threads > 1 && p->c >= threads)
         s = weight_gradient_by_channels(dweight, dy, x, p, &plan, workspace, threads);
     else
         s = weight_gradient_shared(dweight, dy, x, p, &plan, workspace);

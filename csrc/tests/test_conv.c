@@ -135,18 +135,17 @@ static void test_backward_against_definition(void)
 
 /* Every kernel, run with 1 and with 2 threads, gives the same bits, on a
  * batch large enough to be processed in several chunks. */
-static void test_identical_for_any_thread_count(void)
+static void check_identical_for_any_thread_count(gm_conv2d_params p)
 {
-    gm_conv2d_params p = {.n = 40, .c = 16, .h = 17, .w = 16, .oc = 6, .kh = 4, .kw = 4,
-                          .stride_h = 1, .stride_w = 1, .pad_h = 2, .pad_w = 1};
     ptrdiff_t oh, ow;
     CHECK(gm_conv2d_output_size(&p, &oh, &ow) == GM_OK);
-    size_t nx = 40 * 16 * 17 * 16, nw = 6 * 16 * 16, ny = (size_t)(40 * 6 * oh * ow);
-    CHECK(gm_conv2d_workspace_size(&p, 2) < (size_t)(p.n * oh * ow) * (16 * 16 + 6));
-    size_t total = ny + nx + nw + 6;
+    ptrdiff_t ckk = p.c * p.kh * p.kw;
+    size_t nx = (size_t)(p.n * p.c * p.h * p.w), nw = (size_t)(p.oc * ckk), ny = (size_t)(p.n * p.oc * oh * ow);
+    size_t ws_floats = gm_conv2d_workspace_size(&p, 2);
+    CHECK(gm_conv2d_workspace_size(&p, 1) < (size_t)(p.n * oh * ow * (ckk + p.oc)) / 2);   /* 3+ chunks */
+    size_t total = ny + nx + nw + (size_t)p.oc;
     float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *dy = malloc(ny * sizeof *dy);
     float *res[3] = {calloc(total, sizeof(float)), calloc(total, sizeof(float)), calloc(total, sizeof(float))};
-    size_t ws_floats = gm_conv2d_workspace_size(&p, 2);
     float *ws = malloc(ws_floats * sizeof *ws);
     check_fill(x, nx, 9);
     check_fill(w, nw, 10);
@@ -169,6 +168,18 @@ static void test_identical_for_any_thread_count(void)
     CHECK(gm_conv2d_forward(res[2], x, w, NULL, &p, ws, 16) == GM_ERR_ARG);
     CHECK(gm_conv2d_backward_weight(res[2], NULL, dy, x, &p, ws, 16) == GM_ERR_ARG);
     free(x), free(w), free(dy), free(res[0]), free(res[1]), free(res[2]), free(ws);
+}
+
+static void test_identical_for_any_thread_count(void)
+{
+    /* many channels: the weight gradient split by channels */
+    check_identical_for_any_thread_count((gm_conv2d_params){
+        .n = 40, .c = 16, .h = 17, .w = 16, .oc = 6, .kh = 4, .kw = 4,
+        .stride_h = 1, .stride_w = 1, .pad_h = 2, .pad_w = 1});
+    /* one channel: the weight gradient by chunks of images */
+    check_identical_for_any_thread_count((gm_conv2d_params){
+        .n = 300, .c = 1, .h = 28, .w = 28, .oc = 8, .kh = 4, .kw = 4,
+        .stride_h = 2, .stride_w = 2, .pad_h = 1, .pad_w = 1});
 }
 
 static void test_bad_geometry(void)
