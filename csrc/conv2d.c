@@ -36,8 +36,8 @@ typedef struct {
     ptrdiff_t out_h, out_w, ohw;  /* output plane */
     ptrdiff_t ckk;                /* patch length c*kh*kw */
     ptrdiff_t chunk;              /* images per chunk */
-    size_t slot;                  /* floats of one chunk's scratch: rows,
-                                     output-side columns, a partial dW */
+    size_t padded;                /* floats of one zero-padded image */
+    size_t slot;                  /* floats of one thread's scratch */
     size_t packed;                /* floats of the packed weights, padded */
 } conv_plan;
 
@@ -68,7 +68,9 @@ static gm_status make_plan(conv_plan *plan, const gm_conv2d_params *p)
     ptrdiff_t chunk = (ptrdiff_t)(CONV_CHUNK_FLOATS / per_image);
     chunk = chunk < 1 ? 1 : chunk;
     plan->chunk = p->n < chunk ? (p->n > 0 ? p->n : 1) : chunk;
-    plan->slot = (size_t)plan->chunk * per_image + (size_t)(p->oc * plan->ckk);
+    int pads = p->pad_h || p->pad_w;
+    plan->padded = pads ? (size_t)(p->c * (p->h + 2 * p->pad_h) * (p->w + 2 * p->pad_w)) : 0;
+    plan->slot = (size_t)plan->chunk * per_image + (size_t)(p->oc * plan->ckk) + plan->padded;
     size_t as_a = gm_sgemm_packed_a_size(p->oc, plan->ckk);
     size_t as_b = gm_sgemm_packed_b_size(p->oc, plan->ckk);
     plan->packed = ((as_a > as_b ? as_a : as_b) + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;
@@ -102,6 +104,40 @@ static float *aligned_start(float *workspace)
     return workspace + (to - at % to) % to / sizeof(float);
 }
 
+/* One thread's scratch. */
+typedef struct {
+    float *rows;     /* unfolded patches, (chunk*ohw, ckk) */
+    float *prod;     /* output-side columns, (oc, chunk*ohw) */
+    float *partial;  /* a partial weight gradient, (oc, ckk) */
+    float *padded;   /* one image with its zero padding, channel by channel */
+} conv_scratch;
+
+static conv_scratch scratch_of(const conv_plan *plan, const gm_conv2d_params *p, float *slot)
+{
+    conv_scratch s;
+    s.rows = slot;
+    s.prod = s.rows + plan->chunk * plan->ohw * plan->ckk;
+    s.partial = s.prod + plan->chunk * plan->ohw * p->oc;
+    s.padded = s.partial + p->oc * plan->ckk;
+    return s;
+}
+
+/* Channels [c0, c1) of one image ready to unfold: copied with their zero
+ * padding into `buf` when p pads (so that every window is clear of the
+ * edges and takes the unfolding's fast path), or in place. *q becomes the
+ * geometry of what is returned. */
+static const float *padded_channels(float *buf, const float *image, const gm_conv2d_params *p,
+                                    ptrdiff_t c0, ptrdiff_t c1, gm_conv2d_params *q)
+{
+    *q = *p;
+    q->c = c1 - c0;
+    if (!p->pad_h && !p->pad_w)
+        return image + c0 * p->h * p->w;
+    q->h = p->h + 2 * p->pad_h, q->w = p->w + 2 * p->pad_w, q->pad_h = q->pad_w = 0;
+    gm_pad_channels(buf, image + c0 * p->h * p->w, p->h, p->w, p->pad_h, p->pad_w, q->c);
+    return buf;
+}
+
 /* prod (oc, images*ohw) (+ bias) -> out (images, oc, ohw) */
 static void cols_to_planes(float *out, const float *prod, const float *bias,
                            ptrdiff_t images, ptrdiff_t oc, ptrdiff_t ohw)
@@ -132,7 +168,7 @@ static void planes_to_columns(float *prod, const float *dy, ptrdiff_t images, pt
 
 /* What one thread does to one chunk of images in a chunked pass. */
 typedef gm_status chunk_step(const conv_plan *plan, const gm_conv2d_params *p, ptrdiff_t b0,
-                             ptrdiff_t images, float *rows, float *prod, const float *packed,
+                             ptrdiff_t images, const conv_scratch *scratch, const float *packed,
                              const void *args);
 
 /* p's batch in chunks shared round-robin by as many threads as the
@@ -156,15 +192,14 @@ static gm_status run_chunks(const conv_plan *plan, const gm_conv2d_params *p, fl
         gm_sgemm_pack_b(packed, GM_NO_TRANS, p->oc, plan->ckk, weight, plan->ckk);
     else
         gm_sgemm_pack_a(packed, GM_NO_TRANS, p->oc, plan->ckk, weight, plan->ckk);
-    size_t rows_floats = (size_t)(per_chunk * plan->ohw * plan->ckk);
     int failed = 0;
     #pragma omp parallel for num_threads(threads) schedule(static) reduction(| : failed)
     for (int t = 0; t < threads; t++) {
-        float *rows = scratch + (size_t)t * plan->slot, *prod = rows + rows_floats;
+        conv_scratch mine = scratch_of(plan, p, scratch + (size_t)t * plan->slot);
         for (ptrdiff_t ci = t; ci < chunks && !failed; ci += threads) {
             ptrdiff_t b0 = ci * per_chunk;
             ptrdiff_t images = p->n - b0 < per_chunk ? p->n - b0 : per_chunk;
-            failed |= step(plan, p, b0, images, rows, prod, packed, args) != GM_OK;
+            failed |= step(plan, p, b0, images, &mine, packed, args) != GM_OK;
         }
     }
     return failed ? GM_ERR_NOMEM : GM_OK;
@@ -176,18 +211,20 @@ typedef struct {
 } forward_args;
 
 static gm_status forward_chunk(const conv_plan *plan, const gm_conv2d_params *p, ptrdiff_t b0,
-                               ptrdiff_t images, float *rows, float *prod, const float *packed,
+                               ptrdiff_t images, const conv_scratch *scratch, const float *packed,
                                const void *args)
 {
     const forward_args *a = args;
     ptrdiff_t in_size = p->c * p->h * p->w, cols = images * plan->ohw;
-    for (ptrdiff_t b = 0; b < images; b++)
-        gm_im2row(rows + b * plan->ohw * plan->ckk, a->x + (b0 + b) * in_size, p, plan->out_w, 0,
-                  plan->out_h, 0, p->c);
+    for (ptrdiff_t b = 0; b < images; b++) {
+        gm_conv2d_params q;
+        const float *src = padded_channels(scratch->padded, a->x + (b0 + b) * in_size, p, 0, p->c, &q);
+        gm_im2row(scratch->rows + b * plan->ohw * plan->ckk, src, &q, plan->out_w, 0, plan->out_h, 0, q.c);
+    }
     /* prod (oc, cols) = weight (oc, ckk, packed) @ rows^T (ckk, cols) */
     gm_status s = gm_sgemm_serial(GM_NO_TRANS, GM_TRANS, p->oc, cols, plan->ckk, 1.0f, NULL, plan->ckk,
-                                  packed, rows, plan->ckk, NULL, 0.0f, prod, cols);
-    cols_to_planes(a->out + b0 * p->oc * plan->ohw, prod, a->bias, images, p->oc, plan->ohw);
+                                  packed, scratch->rows, plan->ckk, NULL, 0.0f, scratch->prod, cols);
+    cols_to_planes(a->out + b0 * p->oc * plan->ohw, scratch->prod, a->bias, images, p->oc, plan->ohw);
     return s;
 }
 
@@ -213,19 +250,29 @@ typedef struct {
 } input_args;
 
 static gm_status input_chunk(const conv_plan *plan, const gm_conv2d_params *p, ptrdiff_t b0,
-                             ptrdiff_t images, float *rows, float *prod, const float *packed,
+                             ptrdiff_t images, const conv_scratch *scratch, const float *packed,
                              const void *args)
 {
     const input_args *a = args;
     ptrdiff_t in_size = p->c * p->h * p->w, cols = images * plan->ohw;
-    planes_to_columns(prod, a->dy + b0 * p->oc * plan->ohw, images, p->oc, plan->ohw, 0, p->oc);
+    planes_to_columns(scratch->prod, a->dy + b0 * p->oc * plan->ohw, images, p->oc, plan->ohw, 0, p->oc);
     /* rows (cols, ckk) = dy^T (cols, oc) @ weight (oc, ckk, packed) */
-    gm_status s = gm_sgemm_serial(GM_TRANS, GM_NO_TRANS, cols, plan->ckk, p->oc, 1.0f, prod, cols, NULL,
-                                  NULL, plan->ckk, packed, 0.0f, rows, plan->ckk);
-    for (ptrdiff_t b = 0; b < images; b++)
+    gm_status s = gm_sgemm_serial(GM_TRANS, GM_NO_TRANS, cols, plan->ckk, p->oc, 1.0f, scratch->prod, cols,
+                                  NULL, NULL, plan->ckk, packed, 0.0f, scratch->rows, plan->ckk);
+    /* folded onto the padded image, where every window is clear of the
+     * edges, then cropped: the sums of the pixels kept are unchanged */
+    int pads = p->pad_h || p->pad_w;
+    gm_conv2d_params q = *p;
+    if (pads)
+        q.h = p->h + 2 * p->pad_h, q.w = p->w + 2 * p->pad_w, q.pad_h = q.pad_w = 0;
+    for (ptrdiff_t b = 0; b < images; b++) {
+        float *dx = a->dx + (b0 + b) * in_size, *fold = pads ? scratch->padded : dx;
         for (ptrdiff_t ch = 0; ch < p->c; ch++)
-            gm_row2im_channel(a->dx + (b0 + b) * in_size, rows + b * plan->ohw * plan->ckk, p, ch,
-                              plan->out_h, plan->out_w);
+            gm_row2im_channel(fold, scratch->rows + b * plan->ohw * plan->ckk, &q, ch, plan->out_h,
+                              plan->out_w);
+        if (pads)
+            gm_crop_channels(dx, fold, p->h, p->w, p->pad_h, p->pad_w, p->c);
+    }
     return s;
 }
 
@@ -266,7 +313,8 @@ static gm_status weight_gradient_shared(float *dweight, const float *dy, const f
                                         float *workspace)
 {
     ptrdiff_t in_size = p->c * p->h * p->w, out_size = p->oc * plan->ohw;
-    float *rows = workspace, *prod = workspace + plan->chunk * plan->ohw * plan->ckk;
+    conv_scratch scratch = scratch_of(plan, p, workspace);
+    float *rows = scratch.rows, *prod = scratch.prod;
     gm_status s = GM_OK;
     for (ptrdiff_t b0 = 0; b0 < p->n && s == GM_OK; b0 += plan->chunk) {
         ptrdiff_t images = p->n - b0 < plan->chunk ? p->n - b0 : plan->chunk;
@@ -288,20 +336,21 @@ static gm_status weight_gradient_by_channels(float *dweight, const float *dy, co
                                              float *workspace, int threads)
 {
     ptrdiff_t in_size = p->c * p->h * p->w, out_size = p->oc * plan->ohw, kk = p->kh * p->kw;
-    size_t rows_floats = (size_t)(plan->chunk * plan->ohw * plan->ckk);
     int failed = 0;
     #pragma omp parallel for num_threads(threads) schedule(static) reduction(| : failed)
     for (int t = 0; t < threads; t++) {
         ptrdiff_t c0 = t * p->c / threads, c1 = (t + 1) * p->c / threads, width = (c1 - c0) * kk;
-        float *rows = workspace + (size_t)t * plan->slot, *prod = rows + rows_floats;
+        conv_scratch mine = scratch_of(plan, p, workspace + (size_t)t * plan->slot);
         for (ptrdiff_t b0 = 0; b0 < p->n && !failed; b0 += plan->chunk) {
             ptrdiff_t images = p->n - b0 < plan->chunk ? p->n - b0 : plan->chunk, cols = images * plan->ohw;
-            for (ptrdiff_t b = 0; b < images; b++)
-                gm_im2row(rows + b * plan->ohw * width, x + (b0 + b) * in_size, p, plan->out_w, 0,
-                          plan->out_h, c0, c1);
-            planes_to_columns(prod, dy + b0 * out_size, images, p->oc, plan->ohw, 0, p->oc);
-            failed |= gm_sgemm_serial(GM_NO_TRANS, GM_NO_TRANS, p->oc, width, cols, 1.0f, prod, cols, NULL,
-                                      rows, width, NULL, 1.0f, dweight + c0 * kk, plan->ckk) != GM_OK;
+            for (ptrdiff_t b = 0; b < images; b++) {
+                gm_conv2d_params q;
+                const float *src = padded_channels(mine.padded, x + (b0 + b) * in_size, p, c0, c1, &q);
+                gm_im2row(mine.rows + b * plan->ohw * width, src, &q, plan->out_w, 0, plan->out_h, 0, q.c);
+            }
+            planes_to_columns(mine.prod, dy + b0 * out_size, images, p->oc, plan->ohw, 0, p->oc);
+            failed |= gm_sgemm_serial(GM_NO_TRANS, GM_NO_TRANS, p->oc, width, cols, 1.0f, mine.prod, cols, NULL,
+                                      mine.rows, width, NULL, 1.0f, dweight + c0 * kk, plan->ckk) != GM_OK;
         }
     }
     return failed ? GM_ERR_NOMEM : GM_OK;
@@ -317,8 +366,7 @@ static gm_status weight_gradient_by_chunks(float *dweight, const float *dy, cons
 {
     ptrdiff_t in_size = p->c * p->h * p->w, out_size = p->oc * plan->ohw;
     ptrdiff_t chunks = (p->n + plan->chunk - 1) / plan->chunk, weights = p->oc * plan->ckk;
-    size_t rows_floats = (size_t)(plan->chunk * plan->ohw * plan->ckk);
-    size_t partial_at = rows_floats + (size_t)(plan->chunk * plan->ohw * p->oc);
+    const float *partial0 = scratch_of(plan, p, workspace).partial;   /* thread t's: + t * slot */
     int failed = 0;
     for (ptrdiff_t first = 0; first < chunks && !failed; first += threads) {
         int round = (int)(chunks - first < threads ? chunks - first : threads);
@@ -326,21 +374,24 @@ static gm_status weight_gradient_by_chunks(float *dweight, const float *dy, cons
         {
             #pragma omp for schedule(static)
             for (int t = 0; t < round; t++) {
-                float *rows = workspace + (size_t)t * plan->slot, *prod = rows + rows_floats;
+                conv_scratch mine = scratch_of(plan, p, workspace + (size_t)t * plan->slot);
                 ptrdiff_t b0 = (first + t) * plan->chunk;
                 ptrdiff_t images = p->n - b0 < plan->chunk ? p->n - b0 : plan->chunk, cols = images * plan->ohw;
-                for (ptrdiff_t b = 0; b < images; b++)
-                    gm_im2row(rows + b * plan->ohw * plan->ckk, x + (b0 + b) * in_size, p, plan->out_w, 0,
-                              plan->out_h, 0, p->c);
-                planes_to_columns(prod, dy + b0 * out_size, images, p->oc, plan->ohw, 0, p->oc);
-                failed |= gm_sgemm_serial(GM_NO_TRANS, GM_NO_TRANS, p->oc, plan->ckk, cols, 1.0f, prod, cols,
-                                          NULL, rows, plan->ckk, NULL, 0.0f, rows + partial_at,
+                for (ptrdiff_t b = 0; b < images; b++) {
+                    gm_conv2d_params q;
+                    const float *src = padded_channels(mine.padded, x + (b0 + b) * in_size, p, 0, p->c, &q);
+                    gm_im2row(mine.rows + b * plan->ohw * plan->ckk, src, &q, plan->out_w, 0, plan->out_h, 0,
+                              q.c);
+                }
+                planes_to_columns(mine.prod, dy + b0 * out_size, images, p->oc, plan->ohw, 0, p->oc);
+                failed |= gm_sgemm_serial(GM_NO_TRANS, GM_NO_TRANS, p->oc, plan->ckk, cols, 1.0f, mine.prod,
+                                          cols, NULL, mine.rows, plan->ckk, NULL, 0.0f, mine.partial,
                                           plan->ckk) != GM_OK;
             }
             #pragma omp for schedule(static)
             for (ptrdiff_t e = 0; e < weights; e++)
                 for (int t = 0; t < round; t++)
-                    dweight[e] += workspace[(size_t)t * plan->slot + partial_at + (size_t)e];
+                    dweight[e] += partial0[(size_t)t * plan->slot + (size_t)e];
         }
     }
     return failed ? GM_ERR_NOMEM : GM_OK;
@@ -368,7 +419,7 @@ gm_status gm_conv2d_backward_weight(float *dweight, float *dbias,
      * gm_sgemm's bits), so that choice may follow the thread count. */
     if (p->c < FEW_CHANNELS)
         s = weight_gradient_by_chunks(dweight, dy, x, p, &plan, workspace, threads);
-    else if (threads > 1 && p->c >= threads)
+    else if (p->c >= threads)
         s = weight_gradient_by_channels(dweight, dy, x, p, &plan, workspace, threads);
     else
         s = weight_gradient_shared(dweight, dy, x, p, &plan, workspace);

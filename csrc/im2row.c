@@ -89,3 +89,33 @@ void gm_row2im_channel(float *dx, const float *rows, const gm_conv2d_params *p,
         }
     }
 }
+
+void gm_pad_channels(float *padded, const float *x, ptrdiff_t h, ptrdiff_t w, ptrdiff_t pad_h,
+                     ptrdiff_t pad_w, ptrdiff_t channels)
+{
+    ptrdiff_t wp = w + 2 * pad_w, plane = (h + 2 * pad_h) * wp;
+    for (ptrdiff_t ch = 0; ch < channels; ch++) {
+        float *dst = padded + ch * plane;
+        const float *src = x + ch * h * w;
+        for (ptrdiff_t q = 0; q < pad_h * wp; q++)
+            dst[q] = 0.0f;
+        for (ptrdiff_t y = 0; y < h; y++) {
+            float *row = dst + (y + pad_h) * wp;
+            for (ptrdiff_t j = 0; j < pad_w; j++)
+                row[j] = row[pad_w + w + j] = 0.0f;
+            memcpy(row + pad_w, src + y * w, (size_t)w * sizeof *row);
+        }
+        for (ptrdiff_t q = (pad_h + h) * wp; q < plane; q++)
+            dst[q] = 0.0f;
+    }
+}
+
+void gm_crop_channels(float *x, const float *padded, ptrdiff_t h, ptrdiff_t w, ptrdiff_t pad_h,
+                      ptrdiff_t pad_w, ptrdiff_t channels)
+{
+    ptrdiff_t wp = w + 2 * pad_w, plane = (h + 2 * pad_h) * wp;
+    for (ptrdiff_t ch = 0; ch < channels; ch++)
+        for (ptrdiff_t y = 0; y < h; y++)
+            memcpy(x + (ch * h + y) * w, padded + ch * plane + (y + pad_h) * wp + pad_w,
+                   (size_t)w * sizeof *x);
+}

@@ -20,4 +20,11 @@ void gm_im2row(float *rows, const float *x, const gm_conv2d_params *p, ptrdiff_t
 void gm_row2im_channel(float *dx, const float *rows, const gm_conv2d_params *p,
                        ptrdiff_t ch, ptrdiff_t out_h, ptrdiff_t out_w);
 
+/* channels planes of x (h, w) -> padded (h + 2 pad_h, w + 2 pad_w) each,
+ * surrounded by zeros; and back, keeping the inside only. */
+void gm_pad_channels(float *padded, const float *x, ptrdiff_t h, ptrdiff_t w, ptrdiff_t pad_h,
+                     ptrdiff_t pad_w, ptrdiff_t channels);
+void gm_crop_channels(float *x, const float *padded, ptrdiff_t h, ptrdiff_t w, ptrdiff_t pad_h,
+                      ptrdiff_t pad_w, ptrdiff_t channels);
+
 #endif /* GM_IM2ROW_H */
