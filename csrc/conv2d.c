@@ -267,9 +267,7 @@ static gm_status input_chunk(const conv_plan *plan, const gm_conv2d_params *p, p
         q.h = p->h + 2 * p->pad_h, q.w = p->w + 2 * p->pad_w, q.pad_h = q.pad_w = 0;
     for (ptrdiff_t b = 0; b < images; b++) {
         float *dx = a->dx + (b0 + b) * in_size, *fold = pads ? scratch->padded : dx;
-        for (ptrdiff_t ch = 0; ch < p->c; ch++)
-            gm_row2im_channel(fold, scratch->rows + b * plan->ohw * plan->ckk, &q, ch, plan->out_h,
-                              plan->out_w);
+        gm_row2im(fold, scratch->rows + b * plan->ohw * plan->ckk, &q, plan->out_h, plan->out_w);
         if (pads)
             gm_crop_channels(dx, fold, p->h, p->w, p->pad_h, p->pad_w, p->c);
     }

@@ -54,38 +54,41 @@ void gm_im2row(float *rows, const float *x, const gm_conv2d_params *p, ptrdiff_t
     }
 }
 
-void gm_row2im_channel(float *dx, const float *rows, const gm_conv2d_params *p,
-                       ptrdiff_t ch, ptrdiff_t out_h, ptrdiff_t out_w)
+void gm_row2im(float *restrict dx, const float *restrict rows, const gm_conv2d_params *p,
+               ptrdiff_t out_h, ptrdiff_t out_w)
 {
-    ptrdiff_t cols = p->c * p->kh * p->kw, kh = p->kh, kw = p->kw;
-    float *plane = dx + ch * p->h * p->w;
-    for (ptrdiff_t q = 0; q < p->h * p->w; q++)
-        plane[q] = 0.0f;
+    ptrdiff_t kh = p->kh, kw = p->kw, kk = kh * kw, plane = p->h * p->w;
+    for (ptrdiff_t q = 0; q < p->c * plane; q++)
+        dx[q] = 0.0f;
+    /* positions outer, channels inner: rows are read in order and the
+     * planes written stay in cache */
     for (ptrdiff_t oh = 0; oh < out_h; oh++) {
         ptrdiff_t ih0 = oh * p->stride_h - p->pad_h;
         for (ptrdiff_t ow = 0; ow < out_w; ow++) {
-            const float *src = rows + (oh * out_w + ow) * cols + ch * kh * kw;
+            const float *row = rows + (oh * out_w + ow) * p->c * kk;
             ptrdiff_t iw0 = ow * p->stride_w - p->pad_w;
             int inside_w = iw0 >= 0 && iw0 + kw <= p->w;
             if (inside_w && ih0 >= 0 && ih0 + kh <= p->h && kh == 4 && kw == 4) {
-                /* a 4x4 window clear of the padding: four 4-float adds */
-                float *dst = plane + ih0 * p->w + iw0;
-                for (int i = 0; i < 4; i++)
-                    for (int j = 0; j < 4; j++)
-                        dst[i * p->w + j] += src[i * 4 + j];
+                /* a 4x4 window clear of the padding: four 4-float adds per channel */
+                float *dst = dx + ih0 * p->w + iw0;
+                for (ptrdiff_t ch = 0; ch < p->c; ch++, dst += plane, row += 16)
+                    for (int i = 0; i < 4; i++)
+                        for (int j = 0; j < 4; j++)
+                            dst[i * p->w + j] += row[i * 4 + j];
                 continue;
             }
-            for (ptrdiff_t i = 0; i < kh; i++) {
-                ptrdiff_t ih = ih0 + i;
-                if (ih < 0 || ih >= p->h)
-                    continue;
-                float *dst = plane + ih * p->w + iw0;
-                for (ptrdiff_t j = 0; j < kw; j++) {
-                    ptrdiff_t iw = iw0 + j;
-                    if (iw >= 0 && iw < p->w)
-                        dst[j] += src[i * kw + j];
+            for (ptrdiff_t ch = 0; ch < p->c; ch++, row += kk)
+                for (ptrdiff_t i = 0; i < kh; i++) {
+                    ptrdiff_t ih = ih0 + i;
+                    if (ih < 0 || ih >= p->h)
+                        continue;
+                    float *dst = dx + ch * plane + ih * p->w + iw0;
+                    for (ptrdiff_t j = 0; j < kw; j++) {
+                        ptrdiff_t iw = iw0 + j;
+                        if (iw >= 0 && iw < p->w)
+                            dst[j] += row[i * kw + j];
+                    }
                 }
-            }
         }
     }
 }

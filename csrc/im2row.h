@@ -13,12 +13,11 @@
 void gm_im2row(float *rows, const float *x, const gm_conv2d_params *p, ptrdiff_t out_w,
                ptrdiff_t oh_begin, ptrdiff_t oh_end, ptrdiff_t ch_begin, ptrdiff_t ch_end);
 
-/* The adjoint for channel ch: dx[ch] (h, w) = the sum of its columns of
- * rows (out_h * out_w, c * kh * kw) folded back onto the image
- * (overwritten, not accumulated). Windows are added in position order, so
- * the result does not depend on threading. */
-void gm_row2im_channel(float *dx, const float *rows, const gm_conv2d_params *p,
-                       ptrdiff_t ch, ptrdiff_t out_h, ptrdiff_t out_w);
+/* The adjoint: dx (c, h, w) = rows (out_h * out_w, c * kh * kw) folded
+ * back onto the image (overwritten, not accumulated). Each pixel adds its
+ * windows in position order, so the result does not depend on threading. */
+void gm_row2im(float *restrict dx, const float *restrict rows, const gm_conv2d_params *p,
+               ptrdiff_t out_h, ptrdiff_t out_w);
 
 /* channels planes of x (h, w) -> padded (h + 2 pad_h, w + 2 pad_w) each,
  * surrounded by zeros; and back, keeping the inside only. */
