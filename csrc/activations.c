@@ -2,6 +2,7 @@
  * Pointwise work is deterministic whatever the split; sums over the batch
  * run per channel in a fixed order (double accumulators). */
 #include "gm.h"
+#include "lane_sums.h"
 #include "parallel.h"
 
 #include <math.h>
@@ -241,13 +242,8 @@ gm_status gm_bias_grad(float *db, const float *dy, size_t n, size_t c,
     #pragma omp parallel for num_threads(threads) schedule(static)
     for (ptrdiff_t ch = 0; ch < (ptrdiff_t)c; ch++) {
         double sum = 0.0;
-        for (size_t s = 0; s < n; s++) {
-            const float *row = dy + (s * c + (size_t)ch) * inner;
-            float part = 0.0f;
-            for (size_t i = 0; i < inner; i++)
-                part += row[i];
-            sum += part;
-        }
+        for (size_t s = 0; s < n; s++)
+            sum += lane_sum(dy + (s * c + (size_t)ch) * inner, inner);
         db[ch] = accumulate ? db[ch] + (float)sum : (float)sum;
     }
     return GM_OK;

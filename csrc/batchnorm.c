@@ -2,6 +2,7 @@
  * channel's sums run over (n, inner) in order in double, so the statistics
  * are the same whatever the thread count. */
 #include "gm.h"
+#include "lane_sums.h"
 
 #include <math.h>
 
@@ -127,19 +128,11 @@ gm_status gm_batchnorm_forward(float *y, float *save_mean, float *save_invstd,
         double mean, var;
         if (training) {
             double sum = 0.0, sq = 0.0;
-            for (size_t s = 0; s < n; s++) {
-                const float *p = plane(x, s, ch, c, inner);
-                for (size_t i = 0; i < inner; i++)
-                    sum += p[i];
-            }
+            for (size_t s = 0; s < n; s++)
+                sum += lane_sum(plane(x, s, ch, c, inner), inner);
             mean = sum / count;
-            for (size_t s = 0; s < n; s++) {
-                const float *p = plane(x, s, ch, c, inner);
-                for (size_t i = 0; i < inner; i++) {
-                    double dev = p[i] - mean;
-                    sq += dev * dev;
-                }
-            }
+            for (size_t s = 0; s < n; s++)
+                sq += lane_sum_sq_dev(plane(x, s, ch, c, inner), inner, mean);
             var = sq / count;
             running_mean[ch] = (float)((1.0 - momentum) * running_mean[ch] + momentum * mean);
             running_var[ch] = (float)((1.0 - momentum) * running_var[ch] +
@@ -154,8 +147,8 @@ gm_status gm_batchnorm_forward(float *y, float *save_mean, float *save_invstd,
         float scale = gamma[ch] * invstd;
         float shift = beta[ch] - (float)mean * scale;
         for (size_t s = 0; s < n; s++) {
-            const float *p = plane(x, s, ch, c, inner);
-            float *q = y + (s * c + ch) * inner;
+            const float *restrict p = plane(x, s, ch, c, inner);
+            float *restrict q = y + (s * c + ch) * inner;
             for (size_t i = 0; i < inner; i++)
                 q[i] = p[i] * scale + shift;
         }
@@ -183,30 +176,26 @@ gm_status gm_batchnorm_backward(float *dx, float *dgamma, float *dbeta,
     for (ptrdiff_t ch = 0; ch < (ptrdiff_t)c; ch++) {
         double sum_dy = 0.0, sum_dy_xhat = 0.0;
         float mean = save_mean[ch], invstd = save_invstd[ch];
-        for (size_t s = 0; s < n; s++) {
-            const float *g = plane(dy, s, ch, c, inner);
-            const float *p = plane(x, s, ch, c, inner);
-            for (size_t i = 0; i < inner; i++) {
-                sum_dy += g[i];
-                sum_dy_xhat += (double)g[i] * (p[i] - mean) * invstd;
-            }
-        }
+        for (size_t s = 0; s < n; s++)
+            lane_sum_grad(plane(dy, s, ch, c, inner), plane(x, s, ch, c, inner), inner, mean, invstd,
+                          &sum_dy, &sum_dy_xhat);
         dgamma[ch] += (float)sum_dy_xhat;
         dbeta[ch] += (float)sum_dy;
         float k = gamma[ch] * invstd;
         float mean_dy = (float)(sum_dy / count);
         float mean_dy_xhat = (float)(sum_dy_xhat / count);
         for (size_t s = 0; s < n; s++) {
-            const float *g = plane(dy, s, ch, c, inner);
-            const float *p = plane(x, s, ch, c, inner);
-            float *d = dx + (s * c + ch) * inner;
-            for (size_t i = 0; i < inner; i++) {
-                if (training) {
-                    float xhat = (p[i] - mean) * invstd;
-                    d[i] = k * (g[i] - mean_dy - xhat * mean_dy_xhat);
-                } else {
+            const float *restrict g = plane(dy, s, ch, c, inner);
+            const float *restrict p = plane(x, s, ch, c, inner);
+            float *restrict d = dx + (s * c + ch) * inner;
+            if (!training) {
+                for (size_t i = 0; i < inner; i++)
                     d[i] = k * g[i];
-                }
+                continue;
+            }
+            for (size_t i = 0; i < inner; i++) {
+                float xhat = (p[i] - mean) * invstd;
+                d[i] = k * (g[i] - mean_dy - xhat * mean_dy_xhat);
             }
         }
     }
