@@ -57,6 +57,17 @@ gm_status gm_conv2d_output_size(const gm_conv2d_params *p, ptrdiff_t *out_h,
     return GM_OK;
 }
 
+static int pads(const gm_conv2d_params *p) { return p->pad_h || p->pad_w; }
+
+/* The same convolution of the image with its zero padding written out:
+ * every window is clear of the edges and takes the (un)folding's fast path. */
+static gm_conv2d_params on_padded_image(const gm_conv2d_params *p)
+{
+    gm_conv2d_params q = *p;
+    q.h = p->h + 2 * p->pad_h, q.w = p->w + 2 * p->pad_w, q.pad_h = q.pad_w = 0;
+    return q;
+}
+
 static gm_status make_plan(conv_plan *plan, const gm_conv2d_params *p)
 {
     gm_status s = gm_conv2d_output_size(p, &plan->out_h, &plan->out_w);
@@ -68,8 +79,7 @@ static gm_status make_plan(conv_plan *plan, const gm_conv2d_params *p)
     ptrdiff_t chunk = (ptrdiff_t)(CONV_CHUNK_FLOATS / per_image);
     chunk = chunk < 1 ? 1 : chunk;
     plan->chunk = p->n < chunk ? (p->n > 0 ? p->n : 1) : chunk;
-    int pads = p->pad_h || p->pad_w;
-    plan->padded = pads ? (size_t)(p->c * (p->h + 2 * p->pad_h) * (p->w + 2 * p->pad_w)) : 0;
+    plan->padded = pads(p) ? (size_t)(p->c * (p->h + 2 * p->pad_h) * (p->w + 2 * p->pad_w)) : 0;
     plan->slot = (size_t)plan->chunk * per_image + (size_t)(p->oc * plan->ckk) + plan->padded;
     size_t as_a = gm_sgemm_packed_a_size(p->oc, plan->ckk);
     size_t as_b = gm_sgemm_packed_b_size(p->oc, plan->ckk);
@@ -123,17 +133,15 @@ static conv_scratch scratch_of(const conv_plan *plan, const gm_conv2d_params *p,
 }
 
 /* Channels [c0, c1) of one image ready to unfold: copied with their zero
- * padding into `buf` when p pads (so that every window is clear of the
- * edges and takes the unfolding's fast path), or in place. *q becomes the
- * geometry of what is returned. */
+ * padding into `buf` when p pads, or in place. *q becomes the geometry of
+ * what is returned. */
 static const float *padded_channels(float *buf, const float *image, const gm_conv2d_params *p,
                                     ptrdiff_t c0, ptrdiff_t c1, gm_conv2d_params *q)
 {
-    *q = *p;
+    *q = pads(p) ? on_padded_image(p) : *p;
     q->c = c1 - c0;
-    if (!p->pad_h && !p->pad_w)
+    if (!pads(p))
         return image + c0 * p->h * p->w;
-    q->h = p->h + 2 * p->pad_h, q->w = p->w + 2 * p->pad_w, q->pad_h = q->pad_w = 0;
     gm_pad_channels(buf, image + c0 * p->h * p->w, p->h, p->w, p->pad_h, p->pad_w, q->c);
     return buf;
 }
@@ -261,14 +269,11 @@ static gm_status input_chunk(const conv_plan *plan, const gm_conv2d_params *p, p
                                   NULL, NULL, plan->ckk, packed, 0.0f, scratch->rows, plan->ckk);
     /* folded onto the padded image, where every window is clear of the
      * edges, then cropped: the sums of the pixels kept are unchanged */
-    int pads = p->pad_h || p->pad_w;
-    gm_conv2d_params q = *p;
-    if (pads)
-        q.h = p->h + 2 * p->pad_h, q.w = p->w + 2 * p->pad_w, q.pad_h = q.pad_w = 0;
+    gm_conv2d_params q = pads(p) ? on_padded_image(p) : *p;
     for (ptrdiff_t b = 0; b < images; b++) {
-        float *dx = a->dx + (b0 + b) * in_size, *fold = pads ? scratch->padded : dx;
+        float *dx = a->dx + (b0 + b) * in_size, *fold = pads(p) ? scratch->padded : dx;
         gm_row2im(fold, scratch->rows + b * plan->ohw * plan->ckk, &q, plan->out_h, plan->out_w);
-        if (pads)
+        if (pads(p))
             gm_crop_channels(dx, fold, p->h, p->w, p->pad_h, p->pad_w, p->c);
     }
     return s;
