@@ -146,6 +146,19 @@ static const float *padded_channels(float *buf, const float *image, const gm_con
     return buf;
 }
 
+/* Channels [c0, c1) of `images` images from x (images, c, h, w) ->
+ * rows (images*ohw, (c1 - c0)*kh*kw), through the thread's padding buffer. */
+static void unfold_images(float *rows, const float *x, ptrdiff_t images, ptrdiff_t c0, ptrdiff_t c1,
+                          const gm_conv2d_params *p, const conv_plan *plan, float *pad_buf)
+{
+    ptrdiff_t in_size = p->c * p->h * p->w, width = (c1 - c0) * p->kh * p->kw;
+    for (ptrdiff_t b = 0; b < images; b++) {
+        gm_conv2d_params q;
+        const float *src = padded_channels(pad_buf, x + b * in_size, p, c0, c1, &q);
+        gm_im2row(rows + b * plan->ohw * width, src, &q, plan->out_w, 0, plan->out_h, 0, q.c);
+    }
+}
+
 /* prod (oc, images*ohw) (+ bias) -> out (images, oc, ohw) */
 static void cols_to_planes(float *out, const float *prod, const float *bias,
                            ptrdiff_t images, ptrdiff_t oc, ptrdiff_t ohw)
@@ -224,11 +237,7 @@ static gm_status forward_chunk(const conv_plan *plan, const gm_conv2d_params *p,
 {
     const forward_args *a = args;
     ptrdiff_t in_size = p->c * p->h * p->w, cols = images * plan->ohw;
-    for (ptrdiff_t b = 0; b < images; b++) {
-        gm_conv2d_params q;
-        const float *src = padded_channels(scratch->padded, a->x + (b0 + b) * in_size, p, 0, p->c, &q);
-        gm_im2row(scratch->rows + b * plan->ohw * plan->ckk, src, &q, plan->out_w, 0, plan->out_h, 0, q.c);
-    }
+    unfold_images(scratch->rows, a->x + b0 * in_size, images, 0, p->c, p, plan, scratch->padded);
     /* prod (oc, cols) = weight (oc, ckk, packed) @ rows^T (ckk, cols) */
     gm_status s = gm_sgemm_serial(GM_NO_TRANS, GM_TRANS, p->oc, cols, plan->ckk, 1.0f, NULL, plan->ckk,
                                   packed, scratch->rows, plan->ckk, NULL, 0.0f, scratch->prod, cols);
@@ -346,11 +355,7 @@ static gm_status weight_gradient_by_channels(float *dweight, const float *dy, co
         conv_scratch mine = scratch_of(plan, p, workspace + (size_t)t * plan->slot);
         for (ptrdiff_t b0 = 0; b0 < p->n && !failed; b0 += plan->chunk) {
             ptrdiff_t images = p->n - b0 < plan->chunk ? p->n - b0 : plan->chunk, cols = images * plan->ohw;
-            for (ptrdiff_t b = 0; b < images; b++) {
-                gm_conv2d_params q;
-                const float *src = padded_channels(mine.padded, x + (b0 + b) * in_size, p, c0, c1, &q);
-                gm_im2row(mine.rows + b * plan->ohw * width, src, &q, plan->out_w, 0, plan->out_h, 0, q.c);
-            }
+            unfold_images(mine.rows, x + b0 * in_size, images, c0, c1, p, plan, mine.padded);
             planes_to_columns(mine.prod, dy + b0 * out_size, images, p->oc, plan->ohw, 0, p->oc);
             failed |= gm_sgemm_serial(GM_NO_TRANS, GM_NO_TRANS, p->oc, width, cols, 1.0f, mine.prod, cols, NULL,
                                       mine.rows, width, NULL, 1.0f, dweight + c0 * kk, plan->ckk) != GM_OK;
@@ -380,12 +385,7 @@ static gm_status weight_gradient_by_chunks(float *dweight, const float *dy, cons
                 conv_scratch mine = scratch_of(plan, p, workspace + (size_t)t * plan->slot);
                 ptrdiff_t b0 = (first + t) * plan->chunk;
                 ptrdiff_t images = p->n - b0 < plan->chunk ? p->n - b0 : plan->chunk, cols = images * plan->ohw;
-                for (ptrdiff_t b = 0; b < images; b++) {
-                    gm_conv2d_params q;
-                    const float *src = padded_channels(mine.padded, x + (b0 + b) * in_size, p, 0, p->c, &q);
-                    gm_im2row(mine.rows + b * plan->ohw * plan->ckk, src, &q, plan->out_w, 0, plan->out_h, 0,
-                              q.c);
-                }
+                unfold_images(mine.rows, x + b0 * in_size, images, 0, p->c, p, plan, mine.padded);
                 planes_to_columns(mine.prod, dy + b0 * out_size, images, p->oc, plan->ohw, 0, p->oc);
                 failed |= gm_sgemm_serial(GM_NO_TRANS, GM_NO_TRANS, p->oc, plan->ckk, cols, 1.0f, mine.prod,
                                           cols, NULL, mine.rows, plan->ckk, NULL, 0.0f, mine.partial,
