@@ -59,32 +59,36 @@ static ptrdiff_t round_up(ptrdiff_t x, ptrdiff_t to) { return (x + to - 1) / to 
 size_t gm_sgemm_packed_a_size(ptrdiff_t m, ptrdiff_t k) { return (size_t)(round_up(m, GEMM_MR) * k); }
 size_t gm_sgemm_packed_b_size(ptrdiff_t k, ptrdiff_t n) { return (size_t)(round_up(n, GEMM_NR) * k); }
 
-void gm_sgemm_pack_a(float *packed, gm_transpose trans_a, ptrdiff_t m, ptrdiff_t k,
-                     const float *a, ptrdiff_t lda)
+/* All of op(A) (dim = m) or, with as_b, all of op(B) (dim = n), packed
+ * block by block; threaded over panels. */
+static void pack_whole(int as_b, float *packed, gm_transpose trans, ptrdiff_t dim, ptrdiff_t k,
+                       const float *src, ptrdiff_t ld)
 {
     gemm_parts parts = pick_parts();
-    ptrdiff_t panels = (m + GEMM_MR - 1) / GEMM_MR, blocks = (k + GEMM_KC - 1) / GEMM_KC;
+    ptrdiff_t width = as_b ? GEMM_NR : GEMM_MR;
+    ptrdiff_t panels = (dim + width - 1) / width, blocks = (k + GEMM_KC - 1) / GEMM_KC;
     #pragma omp parallel for collapse(2) num_threads(gm_get_num_threads()) schedule(static)
     for (ptrdiff_t blk = 0; blk < blocks; blk++)
         for (ptrdiff_t q = 0; q < panels; q++) {
-            ptrdiff_t pc = blk * GEMM_KC;
-            parts.pack_a(packed + pc * panels * GEMM_MR, a, lda, trans_a, 0, pc, m,
-                         min_ptrdiff(GEMM_KC, k - pc), q);
+            ptrdiff_t pc = blk * GEMM_KC, kc = min_ptrdiff(GEMM_KC, k - pc);
+            float *block = packed + pc * panels * width;
+            if (as_b)
+                parts.pack_b(block, src, ld, trans, pc, 0, kc, dim, q);
+            else
+                parts.pack_a(block, src, ld, trans, 0, pc, dim, kc, q);
         }
+}
+
+void gm_sgemm_pack_a(float *packed, gm_transpose trans_a, ptrdiff_t m, ptrdiff_t k,
+                     const float *a, ptrdiff_t lda)
+{
+    pack_whole(0, packed, trans_a, m, k, a, lda);
 }
 
 void gm_sgemm_pack_b(float *packed, gm_transpose trans_b, ptrdiff_t k, ptrdiff_t n,
                      const float *b, ptrdiff_t ldb)
 {
-    gemm_parts parts = pick_parts();
-    ptrdiff_t panels = (n + GEMM_NR - 1) / GEMM_NR, blocks = (k + GEMM_KC - 1) / GEMM_KC;
-    #pragma omp parallel for collapse(2) num_threads(gm_get_num_threads()) schedule(static)
-    for (ptrdiff_t blk = 0; blk < blocks; blk++)
-        for (ptrdiff_t q = 0; q < panels; q++) {
-            ptrdiff_t pc = blk * GEMM_KC;
-            parts.pack_b(packed + pc * panels * GEMM_NR, b, ldb, trans_b, pc, 0,
-                         min_ptrdiff(GEMM_KC, k - pc), n, q);
-        }
+    pack_whole(1, packed, trans_b, n, k, b, ldb);
 }
 
 /* The whole loop nest on the calling thread, packing what was not given
