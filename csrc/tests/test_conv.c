@@ -141,19 +141,24 @@ static void check_identical_for_any_thread_count(gm_conv2d_params p)
     CHECK(gm_conv2d_output_size(&p, &oh, &ow) == GM_OK);
     ptrdiff_t ckk = p.c * p.kh * p.kw;
     size_t nx = (size_t)(p.n * p.c * p.h * p.w), nw = (size_t)(p.oc * ckk), ny = (size_t)(p.n * p.oc * oh * ow);
-    size_t ws_floats = gm_conv2d_workspace_size(&p, 2);
+    size_t ws_floats = gm_conv2d_workspace_size(&p, 8);
     CHECK(gm_conv2d_workspace_size(&p, 1) < (size_t)(p.n * oh * ow * (ckk + p.oc)) / 2);   /* 3+ chunks */
     size_t total = ny + nx + nw + (size_t)p.oc;
     float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *dy = malloc(ny * sizeof *dy);
-    float *res[3] = {calloc(total, sizeof(float)), calloc(total, sizeof(float)), calloc(total, sizeof(float))};
+    enum { RUNS = 4 };
+    float *res[RUNS];
+    for (int r = 0; r < RUNS; r++)
+        res[r] = calloc(total, sizeof(float));
     float *ws = malloc(ws_floats * sizeof *ws);
     check_fill(x, nx, 9);
     check_fill(w, nw, 10);
     check_fill(dy, ny, 11);
-    /* 1 thread, 2 threads, and 2 threads in the least workspace allowed */
-    size_t room[3] = {ws_floats, ws_floats, gm_conv2d_workspace_size(&p, 1)};
-    for (int t = 0; t < 3; t++) {
-        gm_set_num_threads(t ? 2 : 1);
+    /* 1, 2 and 8 threads (more threads than channels), and 2 threads in
+     * the least workspace allowed */
+    size_t room[RUNS] = {ws_floats, ws_floats, ws_floats, gm_conv2d_workspace_size(&p, 1)};
+    int team[RUNS] = {1, 2, 8, 2};
+    for (int t = 0; t < RUNS; t++) {
+        gm_set_num_threads(team[t]);
         float *y = res[t], *dx = y + ny, *dw = dx + nx, *db = dw + nw;
         CHECK(gm_conv2d_forward(y, x, w, NULL, &p, ws, room[t]) == GM_OK);
         CHECK(gm_conv2d_backward_input(dx, dy, w, &p, ws, room[t]) == GM_OK);
@@ -161,13 +166,16 @@ static void check_identical_for_any_thread_count(gm_conv2d_params p)
     }
     gm_set_num_threads(0);
     size_t differ = 0;
-    for (size_t i = 0; i < total; i++)
-        differ += (res[0][i] != res[1][i]) + (res[0][i] != res[2][i]);
+    for (int r = 1; r < RUNS; r++)
+        for (size_t i = 0; i < total; i++)
+            differ += res[0][i] != res[r][i];
     CHECK(differ == 0);
     /* no room for even one thread: refused */
-    CHECK(gm_conv2d_forward(res[2], x, w, NULL, &p, ws, 16) == GM_ERR_ARG);
-    CHECK(gm_conv2d_backward_weight(res[2], NULL, dy, x, &p, ws, 16) == GM_ERR_ARG);
-    free(x), free(w), free(dy), free(res[0]), free(res[1]), free(res[2]), free(ws);
+    CHECK(gm_conv2d_forward(res[1], x, w, NULL, &p, ws, 16) == GM_ERR_ARG);
+    CHECK(gm_conv2d_backward_weight(res[1], NULL, dy, x, &p, ws, 16) == GM_ERR_ARG);
+    for (int r = 0; r < RUNS; r++)
+        free(res[r]);
+    free(x), free(w), free(dy), free(ws);
 }
 
 static void test_identical_for_any_thread_count(void)
@@ -176,6 +184,10 @@ static void test_identical_for_any_thread_count(void)
     check_identical_for_any_thread_count((gm_conv2d_params){
         .n = 40, .c = 16, .h = 17, .w = 16, .oc = 6, .kh = 4, .kw = 4,
         .stride_h = 1, .stride_w = 1, .pad_h = 2, .pad_w = 1});
+    /* fewer channels than 8 threads: the weight gradient's shared GEMM */
+    check_identical_for_any_thread_count((gm_conv2d_params){
+        .n = 400, .c = 5, .h = 14, .w = 14, .oc = 12, .kh = 4, .kw = 4,
+        .stride_h = 2, .stride_w = 2, .pad_h = 1, .pad_w = 1});
     /* one channel: the weight gradient by chunks of images */
     check_identical_for_any_thread_count((gm_conv2d_params){
         .n = 300, .c = 1, .h = 28, .w = 28, .oc = 8, .kh = 4, .kw = 4,
