@@ -2,6 +2,7 @@
  * per-thread buffers they live in. */
 #include "gemm_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,14 +83,34 @@ typedef struct {
     size_t floats;
 } grow_buffer;
 
+typedef struct {
+    grow_buffer a, b;
+} thread_buffers;
+
 /* One pair per calling thread: concurrent GEMMs from different Python
- * threads never share a buffer. They live as long as the thread. */
-static _Thread_local grow_buffer buffer_a, buffer_b;
+ * threads never share a buffer. They live as long as the thread: a thread
+ * that grows them registers a key whose destructor frees them when it
+ * exits (OpenMP drops worker threads when the team shrinks). */
+static _Thread_local thread_buffers buffers;
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+static void free_buffers(void *mine)
+{
+    thread_buffers *t = mine;
+    free(t->a.data);
+    free(t->b.data);
+    *t = (thread_buffers){{0}};
+}
+
+static void make_exit_key(void) { pthread_key_create(&exit_key, free_buffers); }
 
 static float *grow(grow_buffer *buf, size_t floats)
 {
     if (buf->floats >= floats)
         return buf->data;
+    pthread_once(&exit_key_once, make_exit_key);
+    pthread_setspecific(exit_key, &buffers);
     free(buf->data);
     size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
     buf->data = aligned_alloc(64, bytes);
@@ -97,5 +118,5 @@ static float *grow(grow_buffer *buf, size_t floats)
     return buf->data;
 }
 
-float *gm_gemm_buffer_a(size_t floats) { return grow(&buffer_a, floats); }
-float *gm_gemm_buffer_b(size_t floats) { return grow(&buffer_b, floats); }
+float *gm_gemm_buffer_a(size_t floats) { return grow(&buffers.a, floats); }
+float *gm_gemm_buffer_b(size_t floats) { return grow(&buffers.b, floats); }
