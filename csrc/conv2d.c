@@ -12,9 +12,10 @@
  * images: it unfolds, multiplies on its own and writes its images' result,
  * with the weights packed once for all, and no thread waits on another.
  * The weight gradient sums over the batch, so its chunks go in batch
- * order, each one GEMM that the threads split by columns of dW. Chunk
- * sizes depend only on the layer's shape, so results never depend on the
- * thread count. */
+ * order with the threads splitting the input channels (the columns of dW),
+ * or, for inputs of 1-3 channels, taking chunks into partial sums added in
+ * chunk order. Chunk sizes depend only on the layer's shape, so results
+ * never depend on the thread count. */
 #include "gm.h"
 #include "gemm_packed.h"
 #include "im2row.h"
@@ -155,7 +156,7 @@ static void unfold_images(float *rows, const float *x, ptrdiff_t images, ptrdiff
     for (ptrdiff_t b = 0; b < images; b++) {
         gm_conv2d_params q;
         const float *src = padded_channels(pad_buf, x + b * in_size, p, c0, c1, &q);
-        gm_im2row(rows + b * plan->ohw * width, src, &q, plan->out_w, 0, plan->out_h, 0, q.c);
+        gm_im2row(rows + b * plan->ohw * width, src, &q, plan->out_h, plan->out_w);
     }
 }
 
@@ -173,12 +174,10 @@ static void cols_to_planes(float *out, const float *prod, const float *bias,
         }
 }
 
-/* dy (images, oc, ohw) -> prod (oc, images*ohw), output channels
- * [o_begin, o_end) */
-static void planes_to_columns(float *prod, const float *dy, ptrdiff_t images, ptrdiff_t oc,
-                              ptrdiff_t ohw, ptrdiff_t o_begin, ptrdiff_t o_end)
+/* dy (images, oc, ohw) -> prod (oc, images*ohw) */
+static void planes_to_columns(float *prod, const float *dy, ptrdiff_t images, ptrdiff_t oc, ptrdiff_t ohw)
 {
-    for (ptrdiff_t o = o_begin; o < o_end; o++)
+    for (ptrdiff_t o = 0; o < oc; o++)
         for (ptrdiff_t b = 0; b < images; b++) {
             const float *s = dy + (b * oc + o) * ohw;
             float *d = prod + o * images * ohw + b * ohw;
@@ -272,7 +271,7 @@ static gm_status input_chunk(const conv_plan *plan, const gm_conv2d_params *p, p
 {
     const input_args *a = args;
     ptrdiff_t in_size = p->c * p->h * p->w, cols = images * plan->ohw;
-    planes_to_columns(scratch->prod, a->dy + b0 * p->oc * plan->ohw, images, p->oc, plan->ohw, 0, p->oc);
+    planes_to_columns(scratch->prod, a->dy + b0 * p->oc * plan->ohw, images, p->oc, plan->ohw);
     /* rows (cols, ckk) = dy^T (cols, oc) @ weight (oc, ckk, packed) */
     gm_status s = gm_sgemm_serial(GM_TRANS, GM_NO_TRANS, cols, plan->ckk, p->oc, 1.0f, scratch->prod, cols,
                                   NULL, NULL, plan->ckk, packed, 0.0f, scratch->rows, plan->ckk);
@@ -305,44 +304,11 @@ gm_status gm_conv2d_backward_input(float *dx, const float *dy,
     return run_chunks(&plan, p, workspace, workspace_floats, input_chunk, &args, 1, weight);
 }
 
-/* x (images, c, h, w) -> rows (images*ohw, c*kh*kw), split by output rows
- * so that threads share the work evenly. */
-static void unfold_chunk(float *rows, const conv_plan *plan, const float *x,
-                         const gm_conv2d_params *p, ptrdiff_t images)
-{
-    ptrdiff_t image_size = p->c * p->h * p->w;
-    #pragma omp parallel for collapse(2) num_threads(gm_get_num_threads()) schedule(static)
-    for (ptrdiff_t b = 0; b < images; b++)
-        for (ptrdiff_t oh = 0; oh < plan->out_h; oh++)
-            gm_im2row(rows + (b * plan->ohw + oh * plan->out_w) * plan->ckk, x + b * image_size, p,
-                      plan->out_w, oh, oh + 1, 0, p->c);
-}
-
 /* dW (oc, ckk) += dy (oc, P) @ rows (P, ckk), chunk after chunk in batch
- * order, threads sharing each chunk's GEMM. */
-static gm_status weight_gradient_shared(float *dweight, const float *dy, const float *x,
-                                        const gm_conv2d_params *p, const conv_plan *plan,
-                                        float *workspace)
-{
-    ptrdiff_t in_size = p->c * p->h * p->w, out_size = p->oc * plan->ohw;
-    conv_scratch scratch = scratch_of(plan, p, workspace);
-    float *rows = scratch.rows, *prod = scratch.prod;
-    gm_status s = GM_OK;
-    for (ptrdiff_t b0 = 0; b0 < p->n && s == GM_OK; b0 += plan->chunk) {
-        ptrdiff_t images = p->n - b0 < plan->chunk ? p->n - b0 : plan->chunk;
-        unfold_chunk(rows, plan, x + b0 * in_size, p, images);
-        #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
-        for (ptrdiff_t o = 0; o < p->oc; o++)
-            planes_to_columns(prod, dy + b0 * out_size, images, p->oc, plan->ohw, o, o + 1);
-        s = gm_sgemm(GM_NO_TRANS, GM_NO_TRANS, p->oc, plan->ckk, images * plan->ohw, 1.0f, prod,
-                     images * plan->ohw, rows, plan->ckk, 1.0f, dweight, plan->ckk);
-    }
-    return s;
-}
-
-/* The same sums with the input channels split between the threads: each
- * unfolds only its channels and owns those columns of dW, chunk after
- * chunk, so no thread waits on another. */
+ * order, with the input channels split between the threads: each unfolds
+ * only its channels and owns those columns of dW, so no thread waits on
+ * another, and every element of dW is summed in the same order whatever
+ * the split. */
 static gm_status weight_gradient_by_channels(float *dweight, const float *dy, const float *x,
                                              const gm_conv2d_params *p, const conv_plan *plan,
                                              float *workspace, int threads)
@@ -356,7 +322,7 @@ static gm_status weight_gradient_by_channels(float *dweight, const float *dy, co
         for (ptrdiff_t b0 = 0; b0 < p->n && !failed; b0 += plan->chunk) {
             ptrdiff_t images = p->n - b0 < plan->chunk ? p->n - b0 : plan->chunk, cols = images * plan->ohw;
             unfold_images(mine.rows, x + b0 * in_size, images, c0, c1, p, plan, mine.padded);
-            planes_to_columns(mine.prod, dy + b0 * out_size, images, p->oc, plan->ohw, 0, p->oc);
+            planes_to_columns(mine.prod, dy + b0 * out_size, images, p->oc, plan->ohw);
             failed |= gm_sgemm_serial(GM_NO_TRANS, GM_NO_TRANS, p->oc, width, cols, 1.0f, mine.prod, cols, NULL,
                                       mine.rows, width, NULL, 1.0f, dweight + c0 * kk, plan->ckk) != GM_OK;
         }
@@ -386,7 +352,7 @@ static gm_status weight_gradient_by_chunks(float *dweight, const float *dy, cons
                 ptrdiff_t b0 = (first + t) * plan->chunk;
                 ptrdiff_t images = p->n - b0 < plan->chunk ? p->n - b0 : plan->chunk, cols = images * plan->ohw;
                 unfold_images(mine.rows, x + b0 * in_size, images, 0, p->c, p, plan, mine.padded);
-                planes_to_columns(mine.prod, dy + b0 * out_size, images, p->oc, plan->ohw, 0, p->oc);
+                planes_to_columns(mine.prod, dy + b0 * out_size, images, p->oc, plan->ohw);
                 failed |= gm_sgemm_serial(GM_NO_TRANS, GM_NO_TRANS, p->oc, plan->ckk, cols, 1.0f, mine.prod,
                                           cols, NULL, mine.rows, plan->ckk, NULL, 0.0f, mine.partial,
                                           plan->ckk) != GM_OK;
@@ -416,16 +382,12 @@ gm_status gm_conv2d_backward_weight(float *dweight, float *dbias,
     size_t room = workspace_floats / plan.slot;
     int threads = gm_get_num_threads();
     threads = (size_t)threads < room ? threads : (int)room;
-    /* The way depends on the shape alone where the sums differ: few input
-     * channels always go by chunks. Split by channels or shared, every
-     * element of dW is summed in the same order (gm_sgemm_serial gives
-     * gm_sgemm's bits), so that choice may follow the thread count. */
+    /* The way depends on the shape alone, since the two sum differently. */
     if (p->c < FEW_CHANNELS)
         s = weight_gradient_by_chunks(dweight, dy, x, p, &plan, workspace, threads);
-    else if (p->c >= threads)
-        s = weight_gradient_by_channels(dweight, dy, x, p, &plan, workspace, threads);
     else
-        s = weight_gradient_shared(dweight, dy, x, p, &plan, workspace);
+        s = weight_gradient_by_channels(dweight, dy, x, p, &plan, workspace,
+                                        threads < p->c ? threads : (int)p->c);
     if (s == GM_OK && dbias)
         s = gm_bias_grad(dbias, dy, (size_t)p->n, (size_t)p->oc, (size_t)plan.ohw, 1);
     return s;

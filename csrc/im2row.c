@@ -4,29 +4,29 @@
 
 #include <string.h>
 
-void gm_im2row(float *rows, const float *x, const gm_conv2d_params *p, ptrdiff_t out_w,
-               ptrdiff_t oh_begin, ptrdiff_t oh_end, ptrdiff_t ch_begin, ptrdiff_t ch_end)
+void gm_im2row(float *rows, const float *x, const gm_conv2d_params *p, ptrdiff_t out_h,
+               ptrdiff_t out_w)
 {
-    ptrdiff_t cols = (ch_end - ch_begin) * p->kh * p->kw, kw = p->kw;
-    for (ptrdiff_t oh = oh_begin; oh < oh_end; oh++) {
+    ptrdiff_t cols = p->c * p->kh * p->kw, kw = p->kw;
+    for (ptrdiff_t oh = 0; oh < out_h; oh++) {
         ptrdiff_t ih0 = oh * p->stride_h - p->pad_h;
         for (ptrdiff_t ow = 0; ow < out_w; ow++) {
-            float *row = rows + ((oh - oh_begin) * out_w + ow) * cols;
+            float *row = rows + (oh * out_w + ow) * cols;
             ptrdiff_t iw0 = ow * p->stride_w - p->pad_w;
             int inside_w = iw0 >= 0 && iw0 + kw <= p->w;
             if (inside_w && ih0 >= 0 && ih0 + p->kh <= p->h && p->kh == 4 && kw == 4) {
                 /* a 4x4 window clear of the padding: four moves per channel */
-                const float *src = x + (ch_begin * p->h + ih0) * p->w + iw0;
-                for (ptrdiff_t ch = 0; ch < ch_end - ch_begin; ch++, src += p->h * p->w)
+                const float *src = x + ih0 * p->w + iw0;
+                for (ptrdiff_t ch = 0; ch < p->c; ch++, src += p->h * p->w)
                     for (int i = 0; i < 4; i++)
                         memcpy(row + (ch * 4 + i) * 4, src + i * p->w, 4 * sizeof *row);
                 continue;
             }
-            for (ptrdiff_t ch = ch_begin; ch < ch_end; ch++) {
+            for (ptrdiff_t ch = 0; ch < p->c; ch++) {
                 const float *plane = x + ch * p->h * p->w;
                 for (ptrdiff_t i = 0; i < p->kh; i++) {
                     ptrdiff_t ih = ih0 + i;
-                    float *dst = row + ((ch - ch_begin) * p->kh + i) * kw;
+                    float *dst = row + (ch * p->kh + i) * kw;
                     /* a few floats each: plain loops, kept inline (a library
                      * call per kernel row cost more than the copy) */
                     if (ih < 0 || ih >= p->h) {

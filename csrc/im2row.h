@@ -5,13 +5,13 @@
 
 #include "gm.h"
 
-/* Output rows [oh_begin, oh_end) and channels [ch_begin, ch_end) of
- * x (c, h, w) -> rows ((oh_end - oh_begin) * out_w, (ch_end - ch_begin) * kh * kw):
- * row (oh - oh_begin)*out_w + ow, column ((ch - ch_begin)*kh + i)*kw + j
- * holds x[ch, oh*stride_h - pad_h + i, ow*stride_w - pad_w + j], zero where
- * the patch reaches into the padding. */
-void gm_im2row(float *rows, const float *x, const gm_conv2d_params *p, ptrdiff_t out_w,
-               ptrdiff_t oh_begin, ptrdiff_t oh_end, ptrdiff_t ch_begin, ptrdiff_t ch_end);
+/* x (c, h, w) -> rows (out_h * out_w, c * kh * kw): row oh*out_w + ow,
+ * column (ch*kh + i)*kw + j holds x[ch, oh*stride_h - pad_h + i,
+ * ow*stride_w - pad_w + j], zero where the patch reaches into the padding.
+ * A subset of channels is unfolded by passing its first plane and its
+ * count as c. */
+void gm_im2row(float *rows, const float *x, const gm_conv2d_params *p, ptrdiff_t out_h,
+               ptrdiff_t out_w);
 
 /* The adjoint: dx (c, h, w) = rows (out_h * out_w, c * kh * kw) folded
  * back onto the image (overwritten, not accumulated). Each pixel adds its

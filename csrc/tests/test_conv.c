@@ -184,7 +184,7 @@ static void test_identical_for_any_thread_count(void)
     check_identical_for_any_thread_count((gm_conv2d_params){
         .n = 40, .c = 16, .h = 17, .w = 16, .oc = 6, .kh = 4, .kw = 4,
         .stride_h = 1, .stride_w = 1, .pad_h = 2, .pad_w = 1});
-    /* fewer channels than 8 threads: the weight gradient's shared GEMM */
+    /* fewer channels than 8 threads: the weight gradient on 5 of them */
     check_identical_for_any_thread_count((gm_conv2d_params){
         .n = 400, .c = 5, .h = 14, .w = 14, .oc = 12, .kh = 4, .kw = 4,
         .stride_h = 2, .stride_w = 2, .pad_h = 1, .pad_w = 1});
