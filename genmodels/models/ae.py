@@ -65,7 +65,7 @@ class AE(GenerativeModel):
         terms = {"loss": float(np.mean(losses, dtype=np.float64))}
         if training:
             dz = self.decoder.backward(grad).reshape(z.shape)
-            self.encoder.backward(dz)
+            self.encoder.backward_parameters(dz)   # the images need no gradient
         return terms
 
     def fit(self, x, epochs=10, batch_size=128, lr=1e-3, weight_decay=0.0, validation_data=None, verbose=1,

@@ -183,7 +183,8 @@ class GAN(GenerativeModel):
         g_loss, grad = _generator_loss(self.loss, logits)
         with _frozen(self.discriminator):        # D only passes the gradient on to G
             grad_fake = self._d_grad(self.discriminator.backward(grad))
-        self.generator.backward(np.ascontiguousarray(grad_fake).reshape(self._g_shape))
+        # the noise needs no gradient
+        self.generator.backward_parameters(np.ascontiguousarray(grad_fake).reshape(self._g_shape))
         nn.check_finite({"g_loss": g_loss}, self.generator.gradients())
         g_opt.step()
         return {"d_loss": d_loss, "g_loss": g_loss, "d_real": d_real, "d_fake": d_fake, **stats}

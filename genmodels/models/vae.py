@@ -121,7 +121,8 @@ class VAE(GenerativeModel):
         dz = self.decoder.backward(grad_raw.reshape(raw.shape)).reshape(z.shape)
         grad_mu = dz + grad_mu_kl
         grad_logvar = dz * eps * 0.5 * std + grad_lv_kl
-        self.encoder.backward(np.concatenate([grad_mu, grad_logvar], axis=1))
+        # the images need no gradient: the encoder's first layer skips it
+        self.encoder.backward_parameters(np.concatenate([grad_mu, grad_logvar], axis=1))
         if self._learns_variance:
             self._grad_log_variance += self._last_grad_lv / n
         return terms
