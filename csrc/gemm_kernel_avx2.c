@@ -16,6 +16,13 @@ void gm_gemm_kernel_avx2(ptrdiff_t kc, const float *a, const float *b, float *c,
     __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
     __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    /* C's rows are ldc apart, a stride the hardware prefetcher does not
+     * follow: fetch the tile now, so that it has arrived by the write-back
+     * (which dominates when kc is short, as in weight gradients) */
+    for (int i = 0; i < mr; i++) {
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + nr - 1), _MM_HINT_T0);
+    }
     for (ptrdiff_t p = 0; p < kc; p++) {
         __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
         __m256 av;
