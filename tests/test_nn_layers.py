@@ -122,6 +122,45 @@ def test_frozen_network_passes_gradients_without_accumulating(rng):
     assert net.requires_grad_(True) is net and all(layer.requires_grad for layer in net.layers)
 
 
+def test_fresh_gradients_read_as_if_zeroed_first(rng):
+    """Deferred zeroing: the first backward writes, later ones add, and
+    gradients no backward wrote (frozen or unused layers) read zero."""
+    from genmodels.nn.module import fresh_gradients
+    net = nn.Sequential(nn.Linear(6, 5, seed=1), nn.BatchNorm1d(5), nn.LeakyReLU(0.2), nn.Linear(5, 3, seed=2))
+    spare = nn.Linear(3, 2, seed=3)
+    x = rng.standard_normal((8, 6)).astype(np.float32)
+    w = rng.standard_normal((8, 3)).astype(np.float32)
+    with fresh_gradients(net):
+        pass
+    assert all(np.all(g == 0) for g in net.gradients())
+    for g in net.gradients() + spare.gradients():
+        g.fill(np.nan)                                    # stale values must never show through
+    net.zero_grad()
+    for _ in range(2):
+        net(x)
+        net.backward_parameters(w)
+    want = [g.copy() for g in net.gradients()]
+    for g in net.gradients():
+        g.fill(np.nan)
+    with fresh_gradients(net, spare):
+        for _ in range(2):                                # two passes, as a GAN's discriminator takes
+            net(x)
+            net.backward_parameters(w)
+    for g, expected in zip(net.gradients(), want):
+        np.testing.assert_array_equal(g, expected)
+    assert all(np.all(g == 0) for g in spare.gradients())  # never reached by a backward
+    net[3].requires_grad_(False)
+    with fresh_gradients(net):
+        net(x)
+        net.backward_parameters(w)
+    assert np.all(net[3].grad_weight == 0) and np.all(net[3].grad_bias == 0)
+    np.testing.assert_array_equal(net[0].grad_weight, want[0] / 2)
+    with pytest.raises(RuntimeError):
+        with fresh_gradients(spare):
+            raise RuntimeError("a failing step")
+    assert all(np.all(g == 0) for g in spare.gradients())
+
+
 @pytest.mark.parametrize("first", ["reshape", "conv"])
 def test_backward_parameters_matches_backward(first, rng):
     """Parameter gradients without the input gradient: the same values."""

@@ -4,6 +4,7 @@ import operator
 import numpy as np
 
 from .. import nn, ops
+from ..nn.module import fresh_gradients
 from . import architectures
 from .base import GenerativeModel
 
@@ -79,8 +80,8 @@ class AE(GenerativeModel):
         opt.lr, opt.weight_decay = lr, float(weight_decay)
 
         def train_step(batch, epoch, step):
-            opt.zero_grad()
-            terms = self._step(batch[0], training=True)
+            with fresh_gradients(self.encoder, self.decoder):
+                terms = self._step(batch[0], training=True)
             nn.check_finite(terms, [g for _, g in opt.pairs])
             opt.step()
             return terms

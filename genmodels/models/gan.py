@@ -5,6 +5,7 @@ import operator
 import numpy as np
 
 from .. import nn, ops
+from ..nn.module import fresh_gradients
 from . import architectures
 from .base import GenerativeModel
 
@@ -152,21 +153,21 @@ class GAN(GenerativeModel):
         n = len(real)
         stats = {}
         for _ in range(self.d_steps):
-            d_opt.zero_grad()
             z = self._draw_normal((n, self.latent_dim), "noise")
             fake_labels = self._fake_labels(labels)
             fake = self._generate(z, fake_labels, True)
-            penalty = self._penalty_gradient(real, fake, labels) if self.gradient_penalty else 0.0
-            # real and generated batches pass through D separately, each
-            # backward right after its forward (D's layers cache one pass)
-            logits = self._discriminate(real, labels, True)
-            loss_real, grad = _discriminator_side(self.loss, logits, True, self.label_smoothing)
-            self.discriminator.backward_parameters(grad)    # D's inputs need no gradient here
-            d_real = self._d_mean_output(logits)
-            logits = self._discriminate(fake, fake_labels, True)
-            loss_fake, grad = _discriminator_side(self.loss, logits, False, self.label_smoothing)
-            self.discriminator.backward_parameters(grad)
-            d_fake = self._d_mean_output(logits)
+            with fresh_gradients(self.discriminator):
+                penalty = self._penalty_gradient(real, fake, labels) if self.gradient_penalty else 0.0
+                # real and generated batches pass through D separately, each
+                # backward right after its forward (D's layers cache one pass)
+                logits = self._discriminate(real, labels, True)
+                loss_real, grad = _discriminator_side(self.loss, logits, True, self.label_smoothing)
+                self.discriminator.backward_parameters(grad)    # D's inputs need no gradient here
+                d_real = self._d_mean_output(logits)
+                logits = self._discriminate(fake, fake_labels, True)
+                loss_fake, grad = _discriminator_side(self.loss, logits, False, self.label_smoothing)
+                self.discriminator.backward_parameters(grad)
+                d_fake = self._d_mean_output(logits)
             d_loss = loss_real + loss_fake + penalty
             nn.check_finite({"d_loss": d_loss}, self.discriminator.gradients())
             d_opt.step()
@@ -175,7 +176,6 @@ class GAN(GenerativeModel):
             elif self.loss == "wasserstein":
                 for p in self.discriminator.parameters():
                     np.clip(p, -self.clip_value, self.clip_value, out=p)
-        g_opt.zero_grad()
         z = self._draw_normal((n, self.latent_dim), "noise")
         fake_labels = self._fake_labels(labels)
         fake = self._generate(z, fake_labels, True)
@@ -183,8 +183,8 @@ class GAN(GenerativeModel):
         g_loss, grad = _generator_loss(self.loss, logits)
         with _frozen(self.discriminator):        # D only passes the gradient on to G
             grad_fake = self._d_grad(self.discriminator.backward(grad))
-        # the noise needs no gradient
-        self.generator.backward_parameters(np.ascontiguousarray(grad_fake).reshape(self._g_shape))
+        with fresh_gradients(self.generator):    # the noise needs no gradient
+            self.generator.backward_parameters(np.ascontiguousarray(grad_fake).reshape(self._g_shape))
         nn.check_finite({"g_loss": g_loss}, self.generator.gradients())
         g_opt.step()
         return {"d_loss": d_loss, "g_loss": g_loss, "d_real": d_real, "d_fake": d_fake, **stats}

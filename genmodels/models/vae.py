@@ -5,6 +5,7 @@ import operator
 import numpy as np
 
 from .. import nn, ops
+from ..nn.module import fresh_gradients
 from ..datasets import binarize as _binarize
 from . import architectures
 from .base import GenerativeModel
@@ -149,8 +150,10 @@ class VAE(GenerativeModel):
             xb = batch[0]
             if binarize == "dynamic":
                 xb = _binarize(xb, seed=self.seed, epoch=epoch * 1_000_003 + step)
-            opt.zero_grad()
-            terms = self._step(xb, training=True)
+            if self._learns_variance:
+                self._grad_log_variance.fill(0.0)
+            with fresh_gradients(self.encoder, self.decoder):
+                terms = self._step(xb, training=True)
             nn.check_finite(terms, [g for _, g in opt.pairs])
             opt.step()
             return terms

@@ -79,12 +79,26 @@ class Linear(Module):
     def backward_parameters(self, grad_out):
         self._parameter_gradients(grad_out)
 
+    # set by fresh_gradients(): the next backward writes the gradients
+    _grads_stale = False
+
+    def _defer_zero_grad(self):
+        self._grads_stale = True
+
+    def _settle_grads(self):
+        if self._grads_stale:
+            for g in self.gradients():
+                g.fill(0.0)
+            self._grads_stale = False
+
     def _parameter_gradients(self, grad_out):
         dy = _input(grad_out, "Linear.backward", 2, self.out_features)
         if self.requires_grad:
-            ops.gemm(dy, self._x, self.grad_weight, trans_a=True, beta=1.0)
+            accumulate = not self._grads_stale
+            ops.gemm(dy, self._x, self.grad_weight, trans_a=True, beta=float(accumulate))
             if self.bias is not None:
-                ops.bias_grad(dy, self.grad_bias, accumulate=True)
+                ops.bias_grad(dy, self.grad_bias, accumulate=accumulate)
+            self._grads_stale = False
         return dy
 
 

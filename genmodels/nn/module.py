@@ -1,7 +1,25 @@
 """The base of every layer: explicit forward/backward, NumPy parameters."""
+from contextlib import contextmanager
+
 import numpy as np
 
 __all__ = ["Module"]
+
+
+@contextmanager
+def fresh_gradients(*modules):
+    """Zero the modules' parameter gradients for one training step, lazily:
+    layers that can let their first backward write the gradients instead of
+    adding to them (a pass over the gradients saved, and one of the
+    GEMM's reads); on leaving, any gradient no backward wrote is zeroed, so
+    that afterwards every gradient reads as if zeroed first."""
+    for module in modules:
+        module._defer_zero_grad()
+    try:
+        yield
+    finally:
+        for module in modules:
+            module._settle_grads()
 
 
 class Module:
@@ -84,6 +102,18 @@ class Module:
     def zero_grad(self):
         for g in self.gradients():
             g.fill(0.0)
+
+    def _defer_zero_grad(self):
+        """See fresh_gradients(); layers that can defer override this (and
+        _settle_grads), the others zero their gradients now."""
+        for child in self._children().values():
+            child._defer_zero_grad()
+        for _, g in self._params().values():
+            g.fill(0.0)
+
+    def _settle_grads(self):
+        for child in self._children().values():
+            child._settle_grads()
 
     def train(self, mode=True):
         self.training = bool(mode)
