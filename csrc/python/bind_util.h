@@ -72,5 +72,6 @@ extern PyMethodDef gm_rng_methods[];
 extern PyMethodDef gm_knn_methods[];
 extern PyMethodDef gm_tsne_methods[];
 extern PyMethodDef gm_umap_methods[];
+extern PyMethodDef gm_memory_methods[];
 
 #endif /* GM_BIND_UTIL_H */

@@ -6,7 +6,7 @@ static PyMethodDef *const area_tables[] = {
     gm_threads_methods, gm_gemm_methods,  gm_conv_methods,
     gm_elementwise_methods, gm_norm_methods, gm_losses_methods,
     gm_optim_methods,   gm_rng_methods,   gm_knn_methods,
-    gm_tsne_methods,    gm_umap_methods,
+    gm_tsne_methods,    gm_umap_methods,  gm_memory_methods,
 };
 #define N_AREAS (sizeof area_tables / sizeof area_tables[0])
 

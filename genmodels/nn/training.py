@@ -138,7 +138,7 @@ class Trainer:
             raise ValueError("fit: validation data needs an eval_step")
         n_batches = -(-n // self.batch_size)
         self._callback("on_train_begin")
-        with _InterruptFlag() as interrupt:
+        with _InterruptFlag() as interrupt, ops.recycled_memory():
             try:
                 for epoch in range(self.first_epoch, self.first_epoch + self.epochs):
                     if self._run_epoch(epoch, arrays, n, n_batches, validation, interrupt):
