@@ -125,7 +125,7 @@ typedef struct {
     float beta1, keep1;   /* keep = 1 - beta */
     float beta2, keep2;
     float step_size;      /* lr / (1 - beta1^step) */
-    float bias2_sqrt;     /* sqrt(1 - beta2^step) */
+    float inv_bias2_sqrt; /* 1 / sqrt(1 - beta2^step) */
     float eps;
 } adam_coef;
 
@@ -135,7 +135,7 @@ static ALWAYS_INLINE void adam_body(float *restrict p, const float *restrict g,
 {
     const float decay = k->decay, l2 = k->l2, b1 = k->beta1, keep1 = k->keep1;
     const float b2 = k->beta2, keep2 = k->keep2, step_size = k->step_size;
-    const float bias2_sqrt = k->bias2_sqrt, eps = k->eps;
+    const float inv_bias2_sqrt = k->inv_bias2_sqrt, eps = k->eps;
     const int decoupled = decay != 1.0f, coupled = l2 != 0.0f;
     #pragma omp simd
     for (size_t i = 0; i < n; i++) {
@@ -145,7 +145,7 @@ static ALWAYS_INLINE void adam_body(float *restrict p, const float *restrict g,
         float vi = b2 * v[i] + keep2 * d * d;
         m[i] = mi;
         v[i] = vi;
-        float denom = sqrtf(vi) / bias2_sqrt + eps;
+        float denom = sqrtf(vi) * inv_bias2_sqrt + eps;   /* one division, not two */
         p[i] = w - step_size * mi / denom;
     }
 }
@@ -188,7 +188,7 @@ gm_status gm_adam_step(float *param, const float *grad, float *m, float *v,
         .beta1 = (float)beta1, .keep1 = (float)(1.0 - beta1),
         .beta2 = (float)beta2, .keep2 = (float)(1.0 - beta2),
         .step_size = (float)(lr / bias1),
-        .bias2_sqrt = (float)sqrt(bias2),
+        .inv_bias2_sqrt = (float)(1.0 / sqrt(bias2)),
         .eps = (float)eps,
     };
     /* beta^step <= beta < 1, so both corrections are positive */
