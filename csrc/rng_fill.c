@@ -13,10 +13,10 @@
 
 /* Positions per parallel task, and per stack batch inside a task. Neither
  * depends on the thread count, and neither changes any value. */
-#define FILL_CHUNK 8192
+#define FILL_CHUNK 4096
 #define FILL_BATCH 512
 /* Below this many values one thread does the fill: forking costs more. */
-#define FILL_PARALLEL_MIN 16384
+#define FILL_PARALLEL_MIN 8192
 
 /* offset .. offset+n-1 must be valid positions (no wrap past 2^64). */
 static int span_fits(uint64_t offset, size_t n)
