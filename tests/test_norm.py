@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from gradcheck import check_grad
 
-from genmodels import ops
+from genmodels import _core, ops
 
 
 def reference_bn(x, gamma, beta, eps=1e-5):
@@ -80,18 +80,26 @@ def test_gradients_accumulate(rng):
 
 
 @pytest.mark.parametrize("shape", [(64, 32, 14, 14), (256, 1030)])   # images; (N, C) in channel blocks
-def test_identical_with_one_and_two_threads(shape, rng, with_threads):
+def test_identical_with_one_and_two_threads_and_both_isas(shape, rng, with_threads):
     x = rng.standard_normal(shape).astype(np.float32)
     c = shape[1]
-    g, b = np.ones(c, np.float32), np.zeros(c, np.float32)
-    results = []
-    for n in (1, 2):
+    g, b = rng.random(c, dtype=np.float32) + 0.5, rng.standard_normal(c).astype(np.float32)
+
+    def run(threads):
         rm, rv = state(c)
-        out, mean, invstd = with_threads(n, ops.batchnorm_forward, x, g, b, rm, rv, training=True)
-        dx, dg, db = with_threads(n, ops.batchnorm_backward, x, x, g, mean, invstd)
-        results.append((out, rm, rv, dx, dg, db))
-    for a, b_ in zip(*results):
-        np.testing.assert_array_equal(a, b_)
+        out, mean, invstd = with_threads(threads, ops.batchnorm_forward, x, g, b, rm, rv, training=True)
+        dx, dg, db = with_threads(threads, ops.batchnorm_backward, x, x, g, mean, invstd)
+        return out, rm, rv, dx, dg, db
+
+    results = [run(1), run(2)]
+    _core._set_cpu_allowed(0)          # the portable bodies, not the AVX2 ones
+    try:
+        results.append(run(2))
+    finally:
+        _core._set_cpu_allowed(~0 & 0xFFFFFFFF)
+    for one, *others in zip(*results):
+        for other in others:
+            np.testing.assert_array_equal(one, other)
 
 
 def test_bad_input():
