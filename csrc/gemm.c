@@ -32,6 +32,14 @@ static gemm_parts pick_parts(void)
     return (gemm_parts){gm_gemm_kernel_ref, gm_gemm_pack_a_panel, gm_gemm_pack_b_panel};
 }
 
+/* C += bias on every row, for the beta-only case. */
+static void add_bias(float *c, ptrdiff_t ldc, ptrdiff_t m, ptrdiff_t n, const float *bias)
+{
+    for (ptrdiff_t i = 0; i < m; i++)
+        for (ptrdiff_t j = 0; j < n; j++)
+            c[i * ldc + j] += bias[j];
+}
+
 /* C = beta * C for the beta-only case (k == 0 or alpha == 0). */
 static void scale_c(float *c, ptrdiff_t ldc, ptrdiff_t m, ptrdiff_t n, float beta)
 {
@@ -98,7 +106,7 @@ static gm_status gemm_serial(const gemm_parts *parts, gm_transpose trans_a, gm_t
                              ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                              const float *a, ptrdiff_t lda, const float *packed_a,
                              const float *b, ptrdiff_t ldb, const float *packed_b,
-                             float beta, float *c, ptrdiff_t ldc)
+                             float beta, float *c, ptrdiff_t ldc, const float *bias)
 {
     ptrdiff_t m_pad = round_up(m, GEMM_MR), n_pad = round_up(n, GEMM_NR);
     float *own_b = packed_b ? NULL : gm_gemm_buffer_b((size_t)(round_up(min_ptrdiff(GEMM_NC, n), GEMM_NR) * GEMM_KC));
@@ -110,6 +118,7 @@ static gm_status gemm_serial(const gemm_parts *parts, gm_transpose trans_a, gm_t
         for (ptrdiff_t pc = 0; pc < k; pc += GEMM_KC) {
             ptrdiff_t kc = min_ptrdiff(GEMM_KC, k - pc);
             float beta_pc = pc == 0 ? beta : 1.0f;
+            const float *bias_pc = bias && pc + kc == k ? bias + jc : NULL;   /* added after the last block */
             const float *block_b = packed_b ? packed_b + pc * n_pad + jc * kc : own_b;
             if (!packed_b)
                 for (ptrdiff_t q = 0; q < (nc + GEMM_NR - 1) / GEMM_NR; q++)
@@ -124,7 +133,8 @@ static gm_status gemm_serial(const gemm_parts *parts, gm_transpose trans_a, gm_t
                     int nr = (int)min_ptrdiff(GEMM_NR, nc - jr);
                     for (ptrdiff_t ir = 0; ir < mc; ir += GEMM_MR)
                         parts->kernel(kc, block_a + ir * kc, block_b + jr * kc, c + (ic + ir) * ldc + jc + jr,
-                                      ldc, alpha, beta_pc, (int)min_ptrdiff(GEMM_MR, mc - ir), nr);
+                                      ldc, alpha, beta_pc, bias_pc ? bias_pc + jr : NULL,
+                                      (int)min_ptrdiff(GEMM_MR, mc - ir), nr);
                 }
             }
         }
@@ -150,7 +160,7 @@ gm_status gm_sgemm_serial(gm_transpose trans_a, gm_transpose trans_b,
     }
     gemm_parts parts = pick_parts();
     return gemm_serial(&parts, trans_a, trans_b, m, n, k, alpha, a, lda, packed_a, b, ldb, packed_b,
-                       beta, c, ldc);
+                       beta, c, ldc, NULL);
 }
 
 gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
@@ -159,12 +169,23 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
                    const float *b, ptrdiff_t ldb,
                    float beta, float *c, ptrdiff_t ldc)
 {
+    return gm_sgemm_bias(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL);
+}
+
+gm_status gm_sgemm_bias(gm_transpose trans_a, gm_transpose trans_b,
+                        ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                        float alpha, const float *a, ptrdiff_t lda,
+                        const float *b, ptrdiff_t ldb,
+                        float beta, float *c, ptrdiff_t ldc, const float *bias)
+{
     gm_status s = gm_sgemm_check_args(trans_a, trans_b, m, n, k, a, lda, b,
                                        ldb, c, ldc);
     if (s != GM_OK || m == 0 || n == 0)
         return s;
     if (k == 0 || alpha == 0.0f) {
         scale_c(c, ldc, m, n, beta);
+        if (bias)
+            add_bias(c, ldc, m, n, bias);
         return GM_OK;
     }
     double flops = (double)m * n * k;
@@ -183,7 +204,8 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
             const float *b_cols = b + (trans_b ? j_begin * ldb : j_begin);
             if (j_begin < j_end)
                 failed |= gemm_serial(&parts, trans_a, trans_b, m, j_end - j_begin, k, alpha, a, lda, NULL,
-                                      b_cols, ldb, NULL, beta, c + j_begin, ldc) != GM_OK;
+                                      b_cols, ldb, NULL, beta, c + j_begin, ldc,
+                                      bias ? bias + j_begin : NULL) != GM_OK;
         }
         return failed ? GM_ERR_NOMEM : GM_OK;
     }
@@ -212,6 +234,7 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
             for (ptrdiff_t pc = 0; pc < k; pc += GEMM_KC) {
                 ptrdiff_t kc = min_ptrdiff(GEMM_KC, k - pc);
                 float beta_pc = pc == 0 ? beta : 1.0f;
+                const float *bias_pc = bias && pc + kc == k ? bias + jc : NULL;
                 #pragma omp for schedule(static)
                 for (ptrdiff_t q = 0; q < b_panels; q++)
                     parts.pack_b(pack_b, b, ldb, trans_b, pc, jc, kc, nc, q);
@@ -236,7 +259,7 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
                         for (ptrdiff_t ir = 0; ir < mc; ir += GEMM_MR) {
                             int mr = (int)min_ptrdiff(GEMM_MR, mc - ir);
                             parts.kernel(kc, my_a + ir * kc, bp, c + (ic + ir) * ldc + jc + jr,
-                                   ldc, alpha, beta_pc, mr, nr);
+                                   ldc, alpha, beta_pc, bias_pc ? bias_pc + jr : NULL, mr, nr);
                         }
                     }
                 }

@@ -20,6 +20,15 @@ gm_status gm_sgemm(gm_transpose trans_a, gm_transpose trans_b,
                    const float *b, ptrdiff_t ldb,
                    float beta, float *c, ptrdiff_t ldc);
 
+/* gm_sgemm, then bias (n) added to every row of C (NULL: none), fused into
+ * the write-back of the product: the same bits as a separate pass of
+ * C[i][j] += bias[j] after gm_sgemm. */
+gm_status gm_sgemm_bias(gm_transpose trans_a, gm_transpose trans_b,
+                        ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                        float alpha, const float *a, ptrdiff_t lda,
+                        const float *b, ptrdiff_t ldb,
+                        float beta, float *c, ptrdiff_t ldc, const float *bias);
+
 /* The naive triple loop, kept as the reference the fast one is tested
  * against. Same contract as gm_sgemm. */
 gm_status gm_sgemm_ref(gm_transpose trans_a, gm_transpose trans_b,

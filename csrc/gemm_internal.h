@@ -7,15 +7,16 @@
 
 /* C (mr x nr, mr <= MR, nr <= NR, leading dimension ldc) =
  *     alpha * Apanel (MR x kc, packed) @ Bpanel (kc x NR, packed) + beta * C
+ *     (+ bias[j] on every row, added last, when bias is not NULL)
  * beta == 0 overwrites C without reading it. */
 typedef void (*gemm_micro_kernel)(ptrdiff_t kc, const float *a, const float *b,
                                   float *c, ptrdiff_t ldc, float alpha,
-                                  float beta, int mr, int nr);
+                                  float beta, const float *bias, int mr, int nr);
 
 void gm_gemm_kernel_ref(ptrdiff_t kc, const float *a, const float *b, float *c,
-                        ptrdiff_t ldc, float alpha, float beta, int mr, int nr);
+                        ptrdiff_t ldc, float alpha, float beta, const float *bias, int mr, int nr);
 void gm_gemm_kernel_avx2(ptrdiff_t kc, const float *a, const float *b, float *c,
-                         ptrdiff_t ldc, float alpha, float beta, int mr, int nr);
+                         ptrdiff_t ldc, float alpha, float beta, const float *bias, int mr, int nr);
 
 /* Pack MR-row panel `panel` of op(A)[i0:i0+mc, p0:p0+kc] as kc columns of
  * MR values (rows past mc are zero). */

@@ -8,7 +8,7 @@
 
 __attribute__((target("avx2,fma")))
 void gm_gemm_kernel_avx2(ptrdiff_t kc, const float *a, const float *b, float *c,
-                         ptrdiff_t ldc, float alpha, float beta, int mr, int nr)
+                         ptrdiff_t ldc, float alpha, float beta, const float *bias, int mr, int nr)
 {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
@@ -51,6 +51,8 @@ void gm_gemm_kernel_avx2(ptrdiff_t kc, const float *a, const float *b, float *c,
                 __m256 r = _mm256_mul_ps(va, acc[i][h]);
                 if (beta != 0.0f)
                     r = _mm256_fmadd_ps(vb, _mm256_loadu_ps(ci + 8 * h), r);
+                if (bias)
+                    r = _mm256_add_ps(r, _mm256_loadu_ps(bias + 8 * h));
                 _mm256_storeu_ps(ci + 8 * h, r);
             }
         }
@@ -66,12 +68,14 @@ void gm_gemm_kernel_avx2(ptrdiff_t kc, const float *a, const float *b, float *c,
         for (int j = 0; j < nr; j++) {
             float *cij = c + i * ldc + j;
             *cij = beta == 0.0f ? tile[i][j] : __builtin_fmaf(beta, *cij, tile[i][j]);
+            if (bias)
+                *cij += bias[j];
         }
 }
 #else
 void gm_gemm_kernel_avx2(ptrdiff_t kc, const float *a, const float *b, float *c,
-                         ptrdiff_t ldc, float alpha, float beta, int mr, int nr)
+                         ptrdiff_t ldc, float alpha, float beta, const float *bias, int mr, int nr)
 {
-    gm_gemm_kernel_ref(kc, a, b, c, ldc, alpha, beta, mr, nr);
+    gm_gemm_kernel_ref(kc, a, b, c, ldc, alpha, beta, bias, mr, nr);
 }
 #endif

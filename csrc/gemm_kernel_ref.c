@@ -3,7 +3,7 @@
 #include "gemm_internal.h"
 
 void gm_gemm_kernel_ref(ptrdiff_t kc, const float *a, const float *b, float *c,
-                        ptrdiff_t ldc, float alpha, float beta, int mr, int nr)
+                        ptrdiff_t ldc, float alpha, float beta, const float *bias, int mr, int nr)
 {
     float acc[GEMM_MR][GEMM_NR] = {{0}};
     for (ptrdiff_t p = 0; p < kc; p++) {
@@ -16,5 +16,7 @@ void gm_gemm_kernel_ref(ptrdiff_t kc, const float *a, const float *b, float *c,
         for (int j = 0; j < nr; j++) {
             float *cij = c + i * ldc + j;
             *cij = beta == 0.0f ? alpha * acc[i][j] : alpha * acc[i][j] + beta * *cij;
+            if (bias)
+                *cij += bias[j];
         }
 }

@@ -72,6 +72,25 @@ def test_identical_with_one_and_two_threads(m, n, k, rng, with_threads):
     np.testing.assert_array_equal(one, three)
 
 
+@pytest.mark.parametrize("m, n, k", [(5, 7, 3), (128, 512, 784), (300, 100, 1030), (13, 250, 513)])
+@pytest.mark.parametrize("beta", [0.0, 1.0])
+def test_bias_is_a_separate_add_fused(m, n, k, beta, rng, with_threads, isa):
+    """gemm(..., bias=b) gives the bits of gemm then out += b: on both the
+    split-column (m <= 256) and shared paths, one and several k blocks,
+    edge tiles, any thread count."""
+    a, b = operands(rng, m, n, k, False, True)
+    bias = rng.standard_normal(n).astype(np.float32)
+    c0 = rng.standard_normal((m, n)).astype(np.float32)
+    want = ops.gemm(a, b, c0.copy(), trans_b=True, alpha=0.5, beta=beta)
+    want += bias
+    for threads in (1, 2):
+        got = with_threads(threads, ops.gemm, a, b, c0.copy(), trans_b=True, alpha=0.5, beta=beta, bias=bias)
+        np.testing.assert_array_equal(got, want)
+    c = c0.copy()
+    ops.gemm(np.zeros((m, 0), np.float32), np.zeros((0, n), np.float32), c, beta=beta, bias=bias)
+    np.testing.assert_array_equal(c, (c0 * beta if beta else np.zeros_like(c0)) + bias)   # k == 0
+
+
 def test_portable_and_vector_kernels_agree(rng):
     a, b = operands(rng, 100, 90, 300, False, False)
     native = ops.gemm(a, b)
@@ -104,6 +123,12 @@ def test_bad_input():
         ops.gemm(a, a.T, beta=1.0)
     with pytest.raises(TypeError, match="array of numbers"):
         ops.gemm([["x"]], a)
+    with pytest.raises(ValueError, match=r"gemm: 'bias' has shape \(7,\), expected \(5,\)"):
+        ops.gemm(a, a.T, bias=np.zeros(7, np.float32))
+    with pytest.raises(ValueError, match="'bias' must be 1-dimensional"):
+        ops.gemm(a, a.T, bias=np.zeros((1, 5), np.float32))
+    with pytest.raises(TypeError, match="'bias' must have dtype float32"):
+        gm._core.gemm(a, a.T.copy(), np.zeros((5, 5), np.float32), bias=np.zeros(5))
 
 
 def test_peak_probe_reports_a_rate():

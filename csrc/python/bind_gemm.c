@@ -1,4 +1,4 @@
-/* bind_gemm.c - gemm(a, b, c, trans_a, trans_b, alpha, beta). */
+/* bind_gemm.c - gemm(a, b, c, trans_a, trans_b, alpha, beta, bias). */
 #include "bind_util.h"
 
 /* A 2-D float32 matrix whose rows are contiguous but may be spaced out (a
@@ -43,13 +43,13 @@ static PyObject *py_gemm(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     (void)self;
     static char *kwlist[] = {"a", "b", "c", "trans_a", "trans_b", "alpha",
-                             "beta", NULL};
-    PyObject *a_obj, *b_obj, *c_obj;
+                             "beta", "bias", NULL};
+    PyObject *a_obj, *b_obj, *c_obj, *bias_obj = Py_None;
     int trans_a = 0, trans_b = 0;
     float alpha = 1.0f, beta = 0.0f;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|ppff", kwlist, &a_obj,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|ppffO", kwlist, &a_obj,
                                      &b_obj, &c_obj, &trans_a, &trans_b,
-                                     &alpha, &beta))
+                                     &alpha, &beta, &bias_obj))
         return NULL;
     ptrdiff_t lda, ldb, ldc;
     PyArrayObject *a = matrix_arg(a_obj, "a", &lda);
@@ -67,11 +67,18 @@ static PyObject *py_gemm(PyObject *self, PyObject *args, PyObject *kwargs)
     if (PyArray_SIZE(c) > 0 && (gm_arg_no_overlap(c, a, "gemm", "c", "a") ||
                                 gm_arg_no_overlap(c, b, "gemm", "c", "b")))
         return NULL;
+    PyArrayObject *bias = gm_arg_optional_array(bias_obj, "gemm", "bias", NPY_FLOAT32, 1, 1);
+    if (!bias && PyErr_Occurred())
+        return NULL;
+    npy_intp bias_want[1] = {n};
+    if (bias && (gm_arg_shape(bias, "gemm", "bias", 1, bias_want) ||
+                 (PyArray_SIZE(c) > 0 && gm_arg_no_overlap(c, bias, "gemm", "c", "bias"))))
+        return NULL;
     gm_status s;
     Py_BEGIN_ALLOW_THREADS
-    s = gm_sgemm(trans_a ? GM_TRANS : GM_NO_TRANS, trans_b ? GM_TRANS : GM_NO_TRANS,
-                 m, n, k, alpha, PyArray_DATA(a), lda, PyArray_DATA(b), ldb, beta,
-                 PyArray_DATA(c), ldc);
+    s = gm_sgemm_bias(trans_a ? GM_TRANS : GM_NO_TRANS, trans_b ? GM_TRANS : GM_NO_TRANS,
+                      m, n, k, alpha, PyArray_DATA(a), lda, PyArray_DATA(b), ldb, beta,
+                      PyArray_DATA(c), ldc, bias ? PyArray_DATA(bias) : NULL);
     Py_END_ALLOW_THREADS
     if (s != GM_OK)
         return gm_raise_status(s, "gemm");
@@ -102,7 +109,7 @@ PyMethodDef gm_gemm_methods[] = {
     {"fma_peak_gflops", py_fma_peak_gflops, METH_VARARGS,
      "fma_peak_gflops(seconds=0.2, threads=1) -> measured FP32 FMA GFLOP/s"},
     {"gemm", (PyCFunction)(void (*)(void))py_gemm, METH_VARARGS | METH_KEYWORDS,
-     "gemm(a, b, c, trans_a=False, trans_b=False, alpha=1, beta=0) -> c\n"
-     "c = alpha * op(a) @ op(b) + beta * c, in place."},
+     "gemm(a, b, c, trans_a=False, trans_b=False, alpha=1, beta=0, bias=None) -> c\n"
+     "c = alpha * op(a) @ op(b) + beta * c (+ bias on every row), in place."},
     {NULL, NULL, 0, NULL},
 };

@@ -112,6 +112,32 @@ static void test_serial_with_packed_operands(void)
         }
 }
 
+/* gm_sgemm_bias: the bits of gm_sgemm followed by C += bias, with one
+ * and several k blocks, both thread splits and k == 0. */
+static void test_bias_fused(void)
+{
+    static const int sizes[][3] = {{7, 5, 3}, {128, 300, 600}, {300, 70, 257}, {9, 40, 0}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int m = sizes[s][0], n = sizes[s][1], k = sizes[s][2];
+        float *a = malloc(((size_t)m * k + 1) * sizeof *a), *b = malloc(((size_t)k * n + 1) * sizeof *b);
+        float *c = malloc((size_t)m * n * sizeof *c), *r = malloc((size_t)m * n * sizeof *r);
+        float *bias = malloc((size_t)n * sizeof *bias);
+        check_fill(a, (size_t)m * k + 1, 1);
+        check_fill(b, (size_t)k * n + 1, 2);
+        check_fill(c, (size_t)m * n, 3);
+        check_fill(bias, (size_t)n, 4);
+        memcpy(r, c, (size_t)m * n * sizeof *r);
+        CHECK(gm_sgemm_bias(GM_NO_TRANS, GM_NO_TRANS, m, n, k, 0.5f, a, k > 0 ? k : 1, b, n, 1.0f, c, n, bias) == GM_OK);
+        CHECK(gm_sgemm(GM_NO_TRANS, GM_NO_TRANS, m, n, k, 0.5f, a, k > 0 ? k : 1, b, n, 1.0f, r, n) == GM_OK);
+        int same = 1;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                same &= c[i * n + j] == r[i * n + j] + bias[j];
+        CHECK(same);
+        free(a), free(b), free(c), free(r), free(bias);
+    }
+}
+
 static void test_bad_arguments(void)
 {
     float x[4] = {0};
@@ -126,6 +152,7 @@ int main(void)
     RUN(test_against_reference);
     RUN(test_packers_agree);
     RUN(test_serial_with_packed_operands);
+    RUN(test_bias_fused);
     RUN(test_bad_arguments);
     return check_summary();
 }

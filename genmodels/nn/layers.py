@@ -68,8 +68,7 @@ class Linear(Module):
         # x (N, in) -> y (N, out)
         x = _input(x, "Linear", 2, self.in_features)
         self._x = x
-        y = ops.gemm(x, self.weight, trans_b=True)
-        return ops.bias_add(y, self.bias, out=y) if self.bias is not None else y
+        return ops.gemm(x, self.weight, trans_b=True, bias=self.bias)
 
     def backward(self, grad_out):
         # dy (N, out) -> dx (N, in); dW += dy^T x; db += sum dy
