@@ -82,6 +82,14 @@ def test_bad_arguments():
         nn.Adam([(p, p.copy())], betas=(1.0, 0.9))
     with pytest.raises(ValueError, match="gradient 0 must be an array of shape"):
         nn.Adam([(p, np.zeros(2, np.float32))])
+    with pytest.raises(TypeError, match="gradient 0 must be a C-contiguous float32 array"):
+        nn.Adam([(p, np.zeros(3))])
+    opt = nn.SGD([(p, p.copy())], momentum=0.9)
+    with pytest.raises(ValueError, match="'lr' must be >= 0"):
+        opt.lr = -1.0
+    opt.momentum = -0.5                                   # set behind the optimiser's back:
+    with pytest.raises(ValueError, match="sgd_step: 'momentum'"):
+        opt.step()                                        # the kernel's own check still names it
     with pytest.raises(ValueError, match="no parameters"):
         nn.SGD([])
 

@@ -1,8 +1,12 @@
 """Optimisers over (parameter, gradient) pairs, with PyTorch's update rules
-(fused C kernels) and state that saves and loads."""
+(fused C kernels) and state that saves and loads.
+
+The arrays are checked once, when the optimiser is made, and the
+hyper-parameters when set; each step then calls the kernels directly (the
+ops wrappers would check every array again on every step)."""
 import numpy as np
 
-from .. import ops
+from .. import _core
 from .module import Module
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
@@ -24,6 +28,8 @@ def _pairs(params):
             raise TypeError(f"optimizer: parameter {i} must be a C-contiguous float32 array")
         if not isinstance(g, np.ndarray) or g.shape != p.shape:
             raise ValueError(f"optimizer: gradient {i} must be an array of shape {p.shape}")
+        if g.dtype != np.float32 or not g.flags.c_contiguous:
+            raise TypeError(f"optimizer: gradient {i} must be a C-contiguous float32 array")
     if not pairs:
         raise ValueError("optimizer: no parameters to optimise")
     return pairs
@@ -111,8 +117,8 @@ class SGD(Optimizer):
 
     def _update(self, i, param, grad):
         velocity = self.state["velocity"][i] if self.momentum else None
-        ops.sgd_step(param, grad, velocity, lr=self.lr, momentum=self.momentum, dampening=self.dampening,
-                     weight_decay=self.weight_decay, nesterov=self.nesterov, first_step=self.step_count == 1)
+        _core.sgd_step(param, grad, velocity, self.lr, self.momentum, self.dampening, self.weight_decay,
+                       self.nesterov, self.step_count == 1)
 
 
 class Adam(Optimizer):
@@ -134,9 +140,8 @@ class Adam(Optimizer):
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay}
 
     def _update(self, i, param, grad):
-        step = ops.adamw_step if self._decoupled else ops.adam_step
-        step(param, grad, self.state["m"][i], self.state["v"][i], step=self.step_count, lr=self.lr,
-             beta1=self.betas[0], beta2=self.betas[1], eps=self.eps, weight_decay=self.weight_decay)
+        _core.adam_step(param, grad, self.state["m"][i], self.state["v"][i], self.step_count, self.lr,
+                        self.betas[0], self.betas[1], self.eps, self.weight_decay, self._decoupled)
 
     def load_state_dict(self, state):
         super().load_state_dict(state)
