@@ -80,6 +80,12 @@ def test_bad_arguments():
         nn.SGD([(p, p.copy())], nesterov=True)
     with pytest.raises(ValueError, match="'betas'"):
         nn.Adam([(p, p.copy())], betas=(1.0, 0.9))
+    adam = nn.Adam([(p, p.copy())])
+    with pytest.raises(ValueError, match=r"Adam: 'betas' must be in \[0, 1\), got \(0.5, 1.5\)"):
+        adam.betas = (0.5, 1.5)                           # as a model's fit(betas=) sets them
+    with pytest.raises(ValueError, match="AdamW: 'weight_decay' must be >= 0"):
+        nn.AdamW([(p, p.copy())], weight_decay=-1.0)
+    assert adam.betas == (0.9, 0.999)
     with pytest.raises(ValueError, match="gradient 0 must be an array of shape"):
         nn.Adam([(p, np.zeros(2, np.float32))])
     with pytest.raises(TypeError, match="gradient 0 must be a C-contiguous float32 array"):

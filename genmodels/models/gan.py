@@ -169,7 +169,7 @@ class GAN(GenerativeModel):
                 self.discriminator.backward_parameters(grad)
                 d_fake = self._d_mean_output(logits)
             d_loss = loss_real + loss_fake + penalty
-            nn.check_finite({"d_loss": d_loss}, self.discriminator.gradients())
+            nn.check_finite({"d_loss": d_loss}, [g for _, g in d_opt.pairs])
             d_opt.step()
             if self.gradient_penalty:
                 stats["gradient_penalty"] = penalty
@@ -185,7 +185,7 @@ class GAN(GenerativeModel):
             grad_fake = self._d_grad(self.discriminator.backward(grad))
         with fresh_gradients(self.generator):    # the noise needs no gradient
             self.generator.backward_parameters(np.ascontiguousarray(grad_fake).reshape(self._g_shape))
-        nn.check_finite({"g_loss": g_loss}, self.generator.gradients())
+        nn.check_finite({"g_loss": g_loss}, [g for _, g in g_opt.pairs])
         g_opt.step()
         return {"d_loss": d_loss, "g_loss": g_loss, "d_real": d_real, "d_fake": d_fake, **stats}
 

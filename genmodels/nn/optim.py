@@ -129,12 +129,31 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr)
-        b1, b2 = betas
+        if not eps > 0:
+            raise ValueError(f"{type(self).__name__}: need eps > 0, got {eps}")
+        self.betas, self.eps, self.weight_decay = betas, float(eps), weight_decay
+
+    @property
+    def betas(self):
+        return self._betas
+
+    @betas.setter
+    def betas(self, value):
+        b1, b2 = (float(b) for b in value)
         if not (0 <= b1 < 1 and 0 <= b2 < 1):
-            raise ValueError(f"{type(self).__name__}: 'betas' must be in [0, 1), got {betas}")
-        if not eps > 0 or weight_decay < 0:
-            raise ValueError(f"{type(self).__name__}: need eps > 0 and weight_decay >= 0")
-        self.betas, self.eps, self.weight_decay = (float(b1), float(b2)), float(eps), float(weight_decay)
+            raise ValueError(f"{type(self).__name__}: 'betas' must be in [0, 1), got {tuple(value)}")
+        self._betas = (b1, b2)
+
+    @property
+    def weight_decay(self):
+        return self._weight_decay
+
+    @weight_decay.setter
+    def weight_decay(self, value):
+        value = float(value)
+        if not value >= 0:
+            raise ValueError(f"{type(self).__name__}: 'weight_decay' must be >= 0, got {value}")
+        self._weight_decay = value
 
     def get_config(self):
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay}
@@ -143,9 +162,6 @@ class Adam(Optimizer):
         _core.adam_step(param, grad, self.state["m"][i], self.state["v"][i], self.step_count, self.lr,
                         self.betas[0], self.betas[1], self.eps, self.weight_decay, self._decoupled)
 
-    def load_state_dict(self, state):
-        super().load_state_dict(state)
-        self.betas = tuple(self.betas)
 
 
 class AdamW(Adam):

@@ -12,7 +12,7 @@ def as_f32(x, func, name, ndim=None):
             arr = np.ascontiguousarray(x, dtype=np.float32)
         except (TypeError, ValueError) as err:
             raise TypeError(f"{func}: '{name}' must be an array of numbers: {err}") from None
-    if ndim is not None and arr.ndim not in np.atleast_1d(ndim):
+    if ndim is not None and arr.ndim != ndim and (isinstance(ndim, int) or arr.ndim not in ndim):
         raise ValueError(f"{func}: '{name}' must be {ndim}-dimensional, got shape {arr.shape}")
     return arr
 
@@ -20,7 +20,8 @@ def as_f32(x, func, name, ndim=None):
 def out_f32(out, shape, func, name="out", zero=False):
     """`out` checked as a writeable C-contiguous float32 array of `shape`,
     or a fresh one when None."""
-    shape = tuple(int(s) for s in shape)
+    if type(shape) is not tuple or not all(type(s) is int for s in shape):
+        shape = tuple(int(s) for s in shape)
     if out is None:
         return np.zeros(shape, np.float32) if zero else np.empty(shape, np.float32)
     if not isinstance(out, np.ndarray):
