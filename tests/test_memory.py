@@ -49,3 +49,21 @@ def test_nested_scopes_and_bad_tokens():
     _core.recycle_exit(None)
     with pytest.raises(TypeError, match="token"):
         _core.recycle_exit(object())
+
+
+def test_training_runs_inside_the_recycling_allocator(rng):
+    """fit allocates through it (and reuses blocks across batches); nothing
+    is kept once fit returns, and the default allocator is back."""
+    import genmodels as gm
+    from genmodels import nn
+    get_handler_name = np._core.multiarray.get_handler_name if hasattr(np, "_core") else \
+        np.core.multiarray.get_handler_name
+    seen = []
+    spy = nn.LambdaCallback(on_batch_end=lambda trainer, step, logs: seen.append(
+        (get_handler_name(), _core.recycle_cached_bytes())))
+    ae = gm.AE(latent_dim=4, architecture="mlp", hidden=(64,), seed=0)
+    ae.fit(rng.random((512, 28, 28), dtype=np.float32), epochs=1, batch_size=128, verbose=0, callbacks=[spy])
+    assert {name for name, _ in seen} == {"genmodels_recycling_allocator"}
+    assert seen[-1][1] > 0                          # freed activations kept for the next batch
+    assert get_handler_name() == "default_allocator"
+    assert _core.recycle_cached_bytes() == 0
