@@ -128,37 +128,30 @@ static ALWAYS_INLINE void backward_block(const backward_args *a, ptrdiff_t blk)
     }
 }
 
-static void forward_block_portable(const forward_args *a, ptrdiff_t blk) { forward_block(a, blk); }
-static void backward_block_portable(const backward_args *a, ptrdiff_t blk) { backward_block(a, blk); }
+typedef void (*block_fn)(const void *args, ptrdiff_t blk);
+
+static void forward_block_portable(const void *a, ptrdiff_t blk) { forward_block(a, blk); }
+static void backward_block_portable(const void *a, ptrdiff_t blk) { backward_block(a, blk); }
 #ifdef HAVE_AVX2_PATH
-TARGET_AVX2 static void forward_block_avx2(const forward_args *a, ptrdiff_t blk) { forward_block(a, blk); }
-TARGET_AVX2 static void backward_block_avx2(const backward_args *a, ptrdiff_t blk) { backward_block(a, blk); }
+TARGET_AVX2 static void forward_block_avx2(const void *a, ptrdiff_t blk) { forward_block(a, blk); }
+TARGET_AVX2 static void backward_block_avx2(const void *a, ptrdiff_t blk) { backward_block(a, blk); }
+#else
+#define forward_block_avx2 forward_block_portable
+#define backward_block_avx2 backward_block_portable
 #endif
 
-static void forward_rows(const forward_args *a)
+/* The blocks of c channels across the threads, on this CPU's body. */
+static void run_blocks(size_t c, block_fn portable, block_fn avx2, const void *args)
 {
-    void (*block)(const forward_args *, ptrdiff_t) = forward_block_portable;
+    block_fn block = portable;
 #ifdef HAVE_AVX2_PATH
     if (gm_cpu_features() & GM_CPU_AVX2_FMA)
-        block = forward_block_avx2;
+        block = avx2;
 #endif
-    ptrdiff_t blocks = ((ptrdiff_t)a->c + ROW_BLOCK - 1) / ROW_BLOCK;
+    ptrdiff_t blocks = ((ptrdiff_t)c + ROW_BLOCK - 1) / ROW_BLOCK;
     #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
     for (ptrdiff_t blk = 0; blk < blocks; blk++)
-        block(a, blk);
-}
-
-static void backward_rows(const backward_args *a)
-{
-    void (*block)(const backward_args *, ptrdiff_t) = backward_block_portable;
-#ifdef HAVE_AVX2_PATH
-    if (gm_cpu_features() & GM_CPU_AVX2_FMA)
-        block = backward_block_avx2;
-#endif
-    ptrdiff_t blocks = ((ptrdiff_t)a->c + ROW_BLOCK - 1) / ROW_BLOCK;
-    #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
-    for (ptrdiff_t blk = 0; blk < blocks; blk++)
-        block(a, blk);
+        block(args, blk);
 }
 
 gm_status gm_batchnorm_forward(float *y, float *save_mean, float *save_invstd,
@@ -180,7 +173,7 @@ gm_status gm_batchnorm_forward(float *y, float *save_mean, float *save_invstd,
     if (inner == 1) {
         forward_args args = {y, save_mean, save_invstd, running_mean, running_var, x, gamma, beta,
                              n, c, training, momentum, eps};
-        forward_rows(&args);
+        run_blocks(c, forward_block_portable, forward_block_avx2, &args);
         return GM_OK;
     }
     #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
@@ -230,7 +223,7 @@ gm_status gm_batchnorm_backward(float *dx, float *dgamma, float *dbeta,
         return GM_ERR_ARG;
     if (inner == 1) {
         backward_args args = {dx, dgamma, dbeta, dy, x, gamma, save_mean, save_invstd, n, c, training};
-        backward_rows(&args);
+        run_blocks(c, backward_block_portable, backward_block_avx2, &args);
         return GM_OK;
     }
     #pragma omp parallel for num_threads(gm_get_num_threads()) schedule(static)
