@@ -20,12 +20,15 @@ def parser(description, model_choices, default_model, default_epochs):
 
 def compare(script, args, runners):
     """In a child (--lib given): run that library's runner(model, epochs,
-    threads), print its JSON and return None. Otherwise: run each library in
-    a child of its own and return [(library, results)] for those installed."""
+    threads, **options the script added to the parser), print its JSON and
+    return None. Otherwise: run each library in a child of its own and
+    return [(library, results)] for those installed."""
+    options = {k: v for k, v in vars(args).items() if k not in ("model", "epochs", "threads", "lib")}
     if args.lib:
-        print(json.dumps(runners[args.lib](args.model, args.epochs, args.threads)))
+        print(json.dumps(runners[args.lib](args.model, args.epochs, args.threads, **options)))
         return None
     argv = ["--model", args.model, "--epochs", str(args.epochs), "--threads", str(args.threads)]
+    argv += [f"--{k}={v}" for k, v in options.items()]
     rows = [(lib, _run_child(script, argv, lib)) for lib in runners]
     return [(lib, r) for lib, r in rows if r is not None]
 

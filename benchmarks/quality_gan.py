@@ -1,9 +1,10 @@
 """GAN and conditional GAN quality and speed: genmodels vs PyTorch CPU.
 
-    python benchmarks/quality_gan.py --model dcgan-cgan [--epochs 5] [--threads 2]
+    python benchmarks/quality_gan.py --model dcgan-cgan [--epochs 5] [--threads 2] [--loss hinge]
 
 Models (MNIST, 60,000 training images, Adam 2e-4 with beta1 0.5, batch 128,
-PyTorch's default initialisation on both sides):
+PyTorch's default initialisation on both sides, the non-saturating loss
+or with --loss hinge the hinge loss):
 
     mlp-gan      the MLP GAN of genmodels' "mlp" architecture (latent 100)
     dcgan        the "dcgan" architecture (latent 100)
@@ -41,14 +42,14 @@ def scores(samples, cond_samples):
     return out
 
 
-def run_genmodels(model, epochs, threads):
+def run_genmodels(model, epochs, threads, loss="nonsaturating"):
     gm.set_num_threads(threads)
     ds = gm.datasets.load_mnist()
     arch, conditional = model.split("-")[0], model.endswith("-cgan")
     if conditional:
-        net = gm.CGAN(latent_dim=LATENT, n_classes=10, architecture=arch, seed=0)
+        net = gm.CGAN(latent_dim=LATENT, n_classes=10, architecture=arch, loss=loss, seed=0)
     else:
-        net = gm.GAN(latent_dim=LATENT, architecture=arch, seed=0)
+        net = gm.GAN(latent_dim=LATENT, architecture=arch, loss=loss, seed=0)
     start = time.perf_counter()
     if conditional:
         hist = net.fit(ds.x_train, ds.y_train, epochs=epochs, batch_size=128, verbose=0)
@@ -85,10 +86,11 @@ def torch_networks(arch, extra):
     return g, d
 
 
-def torch_trainer(model, threads):
+def torch_trainer(model, threads, loss="nonsaturating"):
     """PyTorch's side: (g, g_input, train_epoch(x, y)) where train_epoch
     trains one epoch over images x (N, 784) with labels y and returns D's
-    mean outputs on real and on generated batches."""
+    mean outputs on real and on generated batches (for the hinge loss the
+    mean sigmoid of D's score, as genmodels reports it)."""
     import torch
     import torch.nn.functional as F
     torch.set_num_threads(threads)
@@ -121,15 +123,21 @@ def torch_trainer(model, threads):
             n = len(x)
             fake = g(g_input(torch.randn(n, LATENT), y)).detach()
             real_logits, fake_logits = d(d_input(x, y)), d(d_input(fake, y))
-            d_loss = (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
-                      + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+            if loss == "hinge":
+                d_loss = F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+            else:
+                d_loss = (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+                          + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
             d_opt.zero_grad()
             d_loss.backward()
             d_opt.step()
             real_means.append(float(torch.sigmoid(real_logits).mean()))
             fake_means.append(float(torch.sigmoid(fake_logits).mean()))
             logits = d(d_input(g(g_input(torch.randn(n, LATENT), y)), y))
-            g_loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+            if loss == "hinge":
+                g_loss = -logits.mean()
+            else:
+                g_loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
             g_opt.zero_grad()
             g_loss.backward()
             g_opt.step()
@@ -149,11 +157,11 @@ def genmodels_trainer(model, threads):
     return lambda x, y: net.fit(x, epochs=1, batch_size=128, verbose=0)
 
 
-def run_torch(model, epochs, threads):
+def run_torch(model, epochs, threads, loss="nonsaturating"):
     import torch
     ds = gm.datasets.load_mnist()
     conditional = model.endswith("-cgan")
-    g, g_input, train_epoch = torch_trainer(model, threads)
+    g, g_input, train_epoch = torch_trainer(model, threads, loss)
     start = time.perf_counter()
     for _ in range(epochs):
         real_mean, fake_mean = train_epoch(ds.x_train, ds.y_train)
@@ -170,11 +178,13 @@ def run_torch(model, epochs, threads):
 
 
 def main():
-    args = parser(__doc__.splitlines()[0], MODELS, "dcgan-cgan", 5).parse_args()
+    cli = parser(__doc__.splitlines()[0], MODELS, "dcgan-cgan", 5)
+    cli.add_argument("--loss", choices=("nonsaturating", "hinge"), default="nonsaturating")
+    args = cli.parse_args()
     rows = compare(__file__, args, {"genmodels": run_genmodels, "pytorch": run_torch})
     if rows is None:
         return
-    print(f"{args.model}, {args.epochs} epochs, {args.threads} threads")
+    print(f"{args.model}, {args.loss} loss, {args.epochs} epochs, {args.threads} threads")
     print(f"{'library':10} {'s/epoch':>8} {'D(real)':>8} {'D(fake)':>8} {'FID':>7} {'cond acc':>9} "
           f"{'min class':>9}  class histogram")
     for lib, r in rows:

@@ -36,6 +36,13 @@ def test_reused_blocks_hold_what_numpy_promises():
         grown.resize(200_000, refcheck=False)      # realloc keeps the contents
         np.testing.assert_array_equal(grown[:100_000], np.arange(100_000, dtype=np.float32))
         assert not grown[100_000:].any()
+        grown.resize(10, refcheck=False)           # across the recycling threshold, both ways
+        small = np.arange(10, dtype=np.float32)
+        small.resize(70_000, refcheck=False)
+        np.testing.assert_array_equal(small[:10], np.arange(10, dtype=np.float32))
+        del grown, small                           # freed by the sizes they ended with
+        again = np.ones(70_000, np.float32)        # may reuse a block that was reallocated
+        assert again.sum() == 70_000
 
 
 def test_nested_scopes_and_bad_tokens():

@@ -8,8 +8,8 @@
  * more in lists by size (rounded to 4 KiB) and hands them out again; smaller
  * ones go straight to malloc. Installed for the current context through
  * PyDataMem_SetHandler, and only over NumPy's default handler (someone
- * else's allocator is left alone). Every block is malloc-compatible, so
- * arrays outliving the scope are freed normally. */
+ * else's allocator is left alone). Arrays keep the handler they were made
+ * with, so those outliving the scope are freed through it, normally. */
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
@@ -104,41 +104,64 @@ static void release_cache(void)
     pthread_mutex_unlock(&cache.lock);
 }
 
+/* Every block starts with a header holding its usable size, so that free
+ * and realloc never rely on the size NumPy passes back (which differs from
+ * the allocation's after a realloc). The header keeps 64-byte alignment. */
+#define HEADER_BYTES ((size_t)64)
+
+static void *user_part(void *base, size_t usable)
+{
+    if (!base)
+        return NULL;
+    *(size_t *)base = usable;
+    return (char *)base + HEADER_BYTES;
+}
+
+static void *base_of(void *ptr) { return (char *)ptr - HEADER_BYTES; }
+static size_t usable_of(void *ptr) { return *(size_t *)base_of(ptr); }
+
 static void *recycling_malloc(void *ctx, size_t size)
 {
     (void)ctx;
-    return size < RECYCLE_MIN_BYTES ? malloc(size) : take_block(rounded(size));
+    if (size > (size_t)-1 / 2)
+        return NULL;
+    if (size < RECYCLE_MIN_BYTES)
+        return user_part(malloc(size + HEADER_BYTES), size);
+    size_t usable = rounded(size);
+    return user_part(take_block(usable + HEADER_BYTES), usable);
 }
 
 static void *recycling_calloc(void *ctx, size_t nelem, size_t elsize)
 {
-    (void)ctx;
     if (elsize && nelem > (size_t)-1 / elsize)
         return NULL;
     size_t size = nelem * elsize;
-    if (size < RECYCLE_MIN_BYTES)
-        return calloc(nelem, elsize);
-    void *block = take_block(rounded(size));
-    if (block)
-        memset(block, 0, size);
-    return block;
+    void *ptr = recycling_malloc(ctx, size);
+    if (ptr)
+        memset(ptr, 0, size);   /* recycled blocks hold old data */
+    return ptr;
 }
 
 static void *recycling_realloc(void *ctx, void *ptr, size_t new_size)
 {
-    (void)ctx;
-    return realloc(ptr, new_size);   /* every block came from malloc or aligned_alloc */
+    if (!ptr)
+        return recycling_malloc(ctx, new_size);
+    if (new_size > (size_t)-1 / 2)
+        return NULL;
+    size_t usable = new_size < RECYCLE_MIN_BYTES ? new_size : rounded(new_size);
+    return user_part(realloc(base_of(ptr), usable + HEADER_BYTES), usable);
 }
 
 static void recycling_free(void *ctx, void *ptr, size_t size)
 {
-    (void)ctx;
+    (void)ctx, (void)size;
     if (!ptr)
         return;
-    if (size < RECYCLE_MIN_BYTES)
-        free(ptr);
+    size_t usable = usable_of(ptr);
+    if (usable < RECYCLE_MIN_BYTES)
+        free(base_of(ptr));
     else
-        give_block(ptr, rounded(size));
+        give_block(base_of(ptr), usable + HEADER_BYTES);
 }
 
 static PyDataMem_Handler recycling_handler = {
