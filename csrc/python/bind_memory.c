@@ -36,7 +36,7 @@ static struct {
 
 static size_t rounded(size_t bytes) { return (bytes + RECYCLE_GRAIN - 1) / RECYCLE_GRAIN * RECYCLE_GRAIN; }
 
-/* The class of `bytes` (rounded), created if `create` (in a slot holding no
+/* The class of blocks of `bytes`, created if `create` (in a slot holding no
  * blocks); NULL if none. Under lock. */
 static size_class *class_of(size_t bytes, int create)
 {
@@ -62,7 +62,7 @@ static void *take_block(size_t bytes)
         cache.cached_bytes -= bytes;
     }
     pthread_mutex_unlock(&cache.lock);
-    return block ? block : aligned_alloc(64, bytes);   // cache-line aligned for SIMD
+    return block ? block : aligned_alloc(64, bytes);   /* cache-line aligned for SIMD */
 }
 
 /* Keep the block for reuse if a scope is active and there is room. */
