@@ -35,6 +35,19 @@ def _pairs(params):
     return pairs
 
 
+def _nonnegative_property(name):
+    """A float attribute checked to be >= 0 whenever it is set."""
+    def get(self):
+        return getattr(self, "_" + name)
+
+    def set(self, value):
+        value = float(value)
+        if not value >= 0:
+            raise ValueError(f"{type(self).__name__}: '{name}' must be >= 0, got {value}")
+        setattr(self, "_" + name, value)
+    return property(get, set)
+
+
 class Optimizer:
     """Base: holds (param, grad) pairs, hyper-parameters and per-parameter state."""
 
@@ -46,16 +59,7 @@ class Optimizer:
         self.step_count = 0
         self.state = {name: [np.zeros_like(p) for p, _ in self.pairs] for name in self._state_names}
 
-    @property
-    def lr(self):
-        return self._lr
-
-    @lr.setter
-    def lr(self, value):
-        value = float(value)
-        if not value >= 0:
-            raise ValueError(f"{type(self).__name__}: 'lr' must be >= 0, got {value}")
-        self._lr = value
+    lr = _nonnegative_property("lr")
 
     def zero_grad(self):
         for _, g in self.pairs:
@@ -144,16 +148,7 @@ class Adam(Optimizer):
             raise ValueError(f"{type(self).__name__}: 'betas' must be in [0, 1), got {tuple(value)}")
         self._betas = (b1, b2)
 
-    @property
-    def weight_decay(self):
-        return self._weight_decay
-
-    @weight_decay.setter
-    def weight_decay(self, value):
-        value = float(value)
-        if not value >= 0:
-            raise ValueError(f"{type(self).__name__}: 'weight_decay' must be >= 0, got {value}")
-        self._weight_decay = value
+    weight_decay = _nonnegative_property("weight_decay")
 
     def get_config(self):
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay}
