@@ -1,10 +1,11 @@
 """GAN and conditional GAN quality and speed: genmodels vs PyTorch CPU.
 
-    python benchmarks/quality_gan.py --model dcgan-cgan [--epochs 5] [--threads 2] [--loss hinge]
+    python benchmarks/quality_gan.py --model dcgan-cgan [--epochs 5] [--threads 2] [--loss hinge] [--pack 2]
 
 Models (MNIST, 60,000 training images, Adam 2e-4 with beta1 0.5, batch 128,
 PyTorch's default initialisation on both sides, the non-saturating loss
-or with --loss hinge the hinge loss):
+or with --loss hinge the hinge loss; --pack m makes the discriminator judge
+m images at a time, PacGAN-style):
 
     mlp-gan      the MLP GAN of genmodels' "mlp" architecture (latent 100)
     dcgan        the "dcgan" architecture (latent 100)
@@ -42,14 +43,14 @@ def scores(samples, cond_samples):
     return out
 
 
-def run_genmodels(model, epochs, threads, loss="nonsaturating"):
+def run_genmodels(model, epochs, threads, loss="nonsaturating", pack=1):
     gm.set_num_threads(threads)
     ds = gm.datasets.load_mnist()
     arch, conditional = model.split("-")[0], model.endswith("-cgan")
     if conditional:
-        net = gm.CGAN(latent_dim=LATENT, n_classes=10, architecture=arch, loss=loss, seed=0)
+        net = gm.CGAN(latent_dim=LATENT, n_classes=10, architecture=arch, loss=loss, pack=pack, seed=0)
     else:
-        net = gm.GAN(latent_dim=LATENT, architecture=arch, loss=loss, seed=0)
+        net = gm.GAN(latent_dim=LATENT, architecture=arch, loss=loss, pack=pack, seed=0)
     start = time.perf_counter()
     if conditional:
         hist = net.fit(ds.x_train, ds.y_train, epochs=epochs, batch_size=128, verbose=0)
@@ -66,27 +67,27 @@ def run_genmodels(model, epochs, threads, loss="nonsaturating"):
             "d_fake": hist.history["d_fake"][-1], **scores(samples, cond)}
 
 
-def torch_networks(arch, extra):
+def torch_networks(arch, extra, pack=1):
     from torch import nn
     if arch == "mlp":
         g = nn.Sequential(nn.Linear(LATENT + extra, 256), nn.BatchNorm1d(256), nn.LeakyReLU(0.2),
                           nn.Linear(256, 512), nn.BatchNorm1d(512), nn.LeakyReLU(0.2),
                           nn.Linear(512, 1024), nn.BatchNorm1d(1024), nn.LeakyReLU(0.2),
                           nn.Linear(1024, 784), nn.Sigmoid())
-        d = nn.Sequential(nn.Linear(784 + extra, 512), nn.LeakyReLU(0.2), nn.Linear(512, 256),
+        d = nn.Sequential(nn.Linear(pack * (784 + extra), 512), nn.LeakyReLU(0.2), nn.Linear(512, 256),
                           nn.LeakyReLU(0.2), nn.Linear(256, 1))
         return g, d
     g = nn.Sequential(nn.Linear(LATENT + extra, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(),
                       nn.Unflatten(1, (128, 7, 7)),
                       nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
                       nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Sigmoid(), nn.Flatten())
-    d = nn.Sequential(nn.Conv2d(1 + extra, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+    d = nn.Sequential(nn.Conv2d(pack * (1 + extra), 64, 4, 2, 1), nn.LeakyReLU(0.2),
                       nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
                       nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
     return g, d
 
 
-def torch_trainer(model, threads, loss="nonsaturating"):
+def torch_trainer(model, threads, loss="nonsaturating", pack=1):
     """PyTorch's side: (g, g_input, train_epoch(x, y)) where train_epoch
     trains one epoch over images x (N, 784) with labels y and returns D's
     mean outputs on real and on generated batches (for the hinge loss the
@@ -97,7 +98,7 @@ def torch_trainer(model, threads, loss="nonsaturating"):
     torch.manual_seed(0)
     arch, conditional = model.split("-")[0], model.endswith("-cgan")
     extra = 10 if conditional else 0
-    g, d = torch_networks(arch, extra)
+    g, d = torch_networks(arch, extra, pack)
     g_opt = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     d_opt = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
 
@@ -105,13 +106,15 @@ def torch_trainer(model, threads, loss="nonsaturating"):
         return torch.cat([z, F.one_hot(y, 10).float()], 1) if conditional else z
 
     def d_input(x, y):
-        if not conditional:
-            return x if arch == "mlp" else x.view(-1, 1, 28, 28)
-        onehot = F.one_hot(y, 10).float()
-        if arch == "mlp":
-            return torch.cat([x, onehot], 1)
-        planes = onehot[:, :, None, None].expand(-1, 10, 28, 28)
-        return torch.cat([x.view(-1, 1, 28, 28), planes], 1)
+        """D's input: images (with labels) side by side in packs of `pack`."""
+        if conditional:
+            onehot = F.one_hot(y, 10).float()
+            if arch == "mlp":
+                x = torch.cat([x, onehot], 1)
+            else:
+                x = torch.cat([x.view(-1, 1, 28, 28), onehot[:, :, None, None].expand(-1, 10, 28, 28)], 1)
+        x = x.reshape(len(x) // pack, -1)
+        return x if arch == "mlp" else x.view(len(x), -1, 28, 28)
 
     def train_epoch(images, labels):
         x_all, y_all = torch.from_numpy(images.reshape(-1, 784)), torch.from_numpy(labels)
@@ -119,6 +122,7 @@ def torch_trainer(model, threads, loss="nonsaturating"):
         real_means, fake_means = [], []
         for i in range(0, len(x_all), 128):
             idx = perm[i:i + 128]
+            idx = idx[torch.arange(-(-len(idx) // pack) * pack) % len(idx)]    # whole packs, as genmodels
             x, y = x_all[idx], y_all[idx]
             n = len(x)
             fake = g(g_input(torch.randn(n, LATENT), y)).detach()
@@ -157,11 +161,11 @@ def genmodels_trainer(model, threads):
     return lambda x, y: net.fit(x, epochs=1, batch_size=128, verbose=0)
 
 
-def run_torch(model, epochs, threads, loss="nonsaturating"):
+def run_torch(model, epochs, threads, loss="nonsaturating", pack=1):
     import torch
     ds = gm.datasets.load_mnist()
     conditional = model.endswith("-cgan")
-    g, g_input, train_epoch = torch_trainer(model, threads, loss)
+    g, g_input, train_epoch = torch_trainer(model, threads, loss, pack)
     start = time.perf_counter()
     for _ in range(epochs):
         real_mean, fake_mean = train_epoch(ds.x_train, ds.y_train)
@@ -180,11 +184,12 @@ def run_torch(model, epochs, threads, loss="nonsaturating"):
 def main():
     cli = parser(__doc__.splitlines()[0], MODELS, "dcgan-cgan", 5)
     cli.add_argument("--loss", choices=("nonsaturating", "hinge"), default="nonsaturating")
+    cli.add_argument("--pack", type=int, default=1, help="images per discriminator input (PacGAN)")
     args = cli.parse_args()
     rows = compare(__file__, args, {"genmodels": run_genmodels, "pytorch": run_torch})
     if rows is None:
         return
-    print(f"{args.model}, {args.loss} loss, {args.epochs} epochs, {args.threads} threads")
+    print(f"{args.model}, {args.loss} loss, pack {args.pack}, {args.epochs} epochs, {args.threads} threads")
     print(f"{'library':10} {'s/epoch':>8} {'D(real)':>8} {'D(fake)':>8} {'FID':>7} {'cond acc':>9} "
           f"{'min class':>9}  class histogram")
     for lib, r in rows:

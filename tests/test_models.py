@@ -92,7 +92,8 @@ def test_same_seed_same_weights_and_samples_with_one_and_two_threads(mnist, with
 @pytest.mark.parametrize("cls, kwargs", [(gm.VAE, {"latent_dim": 3, "hidden": (16,)}),
                                          (gm.AE, {"latent_dim": 3, "hidden": (16,)}),
                                          (gm.GAN, {"latent_dim": 8}),
-                                         (gm.CGAN, {"latent_dim": 8, "architecture": "dcgan"})])
+                                         (gm.CGAN, {"latent_dim": 8, "architecture": "dcgan"}),
+                                         (gm.CGAN, {"latent_dim": 8, "architecture": "dcgan", "pack": 2})])
 def test_save_load_round_trip(cls, kwargs, mnist, tmp_path):
     model = cls(seed=0, **kwargs)
     if cls is gm.CGAN:
@@ -133,23 +134,26 @@ def test_gan_losses(loss, mnist):
 def _tiny_critic_gan(cls=gm.GAN, **kwargs):
     """A GAN on 4x4 images whose critic is smooth (tanh), so that its
     penalty is differentiable everywhere."""
-    extra = kwargs.get("n_classes", 0)
-    critic = gm.nn.Sequential(gm.nn.Linear(16 + extra, 12, seed=1), gm.nn.Tanh(), gm.nn.Linear(12, 1, seed=2))
+    extra, pack = kwargs.get("n_classes", 0), kwargs.get("pack", 1)
+    critic = gm.nn.Sequential(gm.nn.Linear(pack * (16 + extra), 12, seed=1), gm.nn.Tanh(),
+                              gm.nn.Linear(12, 1, seed=2))
     generator = gm.nn.Sequential(gm.nn.Linear(3 + extra, 16, seed=3), gm.nn.Sigmoid())
     return cls(latent_dim=3, loss="wasserstein", gradient_penalty=10.0, input_shape=(1, 4, 4), seed=0,
                generator=generator, discriminator=critic, **kwargs)
 
 
 def _penalty(gan, points, labels):
-    """lambda * mean (||grad_x D|| - 1)^2 from exact input gradients."""
-    g = gan._input_gradient(points, labels, np.ones((len(points), 1), np.float32)).astype(np.float64)
+    """lambda * mean (||grad_x D|| - 1)^2 from exact input gradients, one
+    norm per pack of images."""
+    packs = len(points) // gan.pack
+    g = gan._input_gradient(points, labels, np.ones((packs, 1), np.float32)).astype(np.float64)
     gan.discriminator.zero_grad()
-    return gan.gradient_penalty * np.mean((np.linalg.norm(g, axis=1) - 1) ** 2)
+    return gan.gradient_penalty * np.mean((np.linalg.norm(g.reshape(packs, -1), axis=1) - 1) ** 2)
 
 
-@pytest.mark.parametrize("conditional", [False, True])
-def test_gradient_penalty_gradient_matches_finite_differences(conditional, rng):
-    gan = _tiny_critic_gan(gm.CGAN, n_classes=3) if conditional else _tiny_critic_gan()
+@pytest.mark.parametrize("conditional, pack", [(False, 1), (True, 1), (False, 2), (True, 4)])
+def test_gradient_penalty_gradient_matches_finite_differences(conditional, pack, rng):
+    gan = _tiny_critic_gan(gm.CGAN, n_classes=3, pack=pack) if conditional else _tiny_critic_gan(pack=pack)
     real, fake = rng.random((2, 8, 16), dtype=np.float32)
     labels = np.arange(8) % 3 if conditional else None
     gan.discriminator.zero_grad()
@@ -180,6 +184,33 @@ def test_wgan_gp_trains_without_clipping_and_pulls_gradient_norms_to_one(mnist):
     points = np.ascontiguousarray(mnist.x_train[:64].reshape(64, -1))
     g = gan._input_gradient(points, None, np.ones((64, 1), np.float32))
     assert np.median(np.linalg.norm(g, axis=1)) == pytest.approx(1.0, abs=0.5)
+
+
+def test_packed_discriminator_judges_packs_of_images(mnist, rng):
+    gan = gm.GAN(latent_dim=16, pack=2, seed=0)
+    assert gan.discriminator.layers[0].weight.shape[1] == 2 * 784
+    hist = gan.fit(mnist.x_train[:515], epochs=3, batch_size=64, verbose=0)   # last batch: 3 images
+    h = hist.history
+    assert all(np.isfinite(h["d_loss"] + h["g_loss"])) and h["d_real"][-1] > h["d_fake"][-1]
+    x = rng.random((6, 28, 28), dtype=np.float32)
+    scores = gan.discriminate(x)
+    assert scores.shape == (6,)
+    np.testing.assert_array_equal(scores[0::2], scores[1::2])        # one output per pack
+    logit = gan.discriminator.forward(np.concatenate([x[2].ravel(), x[3].ravel()])[None], False)
+    assert scores[2] == pytest.approx(float(1 / (1 + np.exp(-logit[0, 0]))), rel=1e-6)
+    assert gan.discriminate(x[[3, 2]])[0] != pytest.approx(scores[2])    # the order within a pack matters
+    with pytest.raises(ValueError, match="with pack=2 the discriminator needs a multiple of 2"):
+        gan.discriminate(x[:5])
+
+
+def test_a_batch_is_completed_to_whole_packs():
+    gan = gm.GAN(latent_dim=2, pack=4, seed=0)
+    real, labels = np.arange(6.0)[:, None], np.arange(6)
+    completed, completed_labels = gan._whole_packs(real, labels)
+    np.testing.assert_array_equal(completed[:, 0], [0, 1, 2, 3, 4, 5, 0, 1])
+    np.testing.assert_array_equal(completed_labels, [0, 1, 2, 3, 4, 5, 0, 1])
+    one, _ = gan._whole_packs(real[:1], None)
+    np.testing.assert_array_equal(one[:, 0], [0, 0, 0, 0])
 
 
 def test_cgan_samples_requested_classes(mnist):
@@ -216,6 +247,11 @@ def test_bad_input(mnist):
         gm.GAN(gradient_penalty=-1.0)
     with pytest.raises(ValueError, match="'gradient_penalty' must be a finite number >= 0, got 'ten'"):
         gm.GAN(gradient_penalty="ten")
+    with pytest.raises(ValueError, match="'pack' must be >= 1, got 0"):
+        gm.GAN(pack=0)
+    with pytest.raises(ValueError, match=r"one logit per pack of 2 images"):
+        gm.GAN(latent_dim=4, pack=2, discriminator=gm.nn.Sequential(gm.nn.Linear(2 * 784, 2))).discriminate(
+            mnist.x_train[:4])
 
 
 def test_a_fresh_interpreter_loads_a_saved_model(tmp_path, run_python):

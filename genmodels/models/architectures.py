@@ -89,19 +89,21 @@ def generator(architecture, input_shape, in_dim, seed):
     raise ValueError(f"'architecture' must be 'mlp' or 'dcgan', got {architecture!r}")
 
 
-def discriminator(architecture, input_shape, extra_channels, seed):
+def discriminator(architecture, input_shape, extra_channels, seed, pack=1):
     """Flat images (with `extra_channels` label features or planes appended
-    by the caller) -> one logit per image."""
+    by the caller) -> one logit per image, or per `pack` images side by side
+    (their features, or channels for "dcgan", concatenated)."""
     s = _Seeds(seed + 1299709)
     c, h, w = input_shape
     d = int(np.prod(input_shape))
     if architecture == "mlp":
-        return nn.Sequential(nn.Linear(d + extra_channels, 512, seed=s()), nn.LeakyReLU(0.2),
+        return nn.Sequential(nn.Linear(pack * (d + extra_channels), 512, seed=s()), nn.LeakyReLU(0.2),
                              nn.Linear(512, 256, seed=s()), nn.LeakyReLU(0.2), nn.Linear(256, 1, seed=s()))
     if architecture == "dcgan":
         _, h4, w4 = _conv_sizes(input_shape)
-        return nn.Sequential(nn.Reshape(c + extra_channels, h, w),
-                             nn.Conv2d(c + extra_channels, 64, 4, stride=2, padding=1, seed=s()),
+        channels = pack * (c + extra_channels)
+        return nn.Sequential(nn.Reshape(channels, h, w),
+                             nn.Conv2d(channels, 64, 4, stride=2, padding=1, seed=s()),
                              nn.LeakyReLU(0.2), nn.Conv2d(64, 128, 4, stride=2, padding=1, seed=s()),
                              nn.BatchNorm2d(128), nn.LeakyReLU(0.2), nn.Flatten(),
                              nn.Linear(128 * h4 * w4, 1, seed=s()))

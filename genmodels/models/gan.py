@@ -73,6 +73,13 @@ class GAN(GenerativeModel):
     through D per update. As in WGAN-GP, it is meant for discriminators
     without batch norm, whose outputs do not mix the examples of a batch.
 
+    pack=m > 1 makes D judge m images at a time, side by side (PacGAN, Lin
+    et al.): a pack of generated images that lack variety is easy to tell
+    from a pack of real ones, which penalises mode collapse. The built-in
+    discriminators then take m images (their features, or channels for
+    "dcgan"); a custom one must take m * input_dim features. A batch that
+    does not divide into packs is completed by repeating its first images.
+
     History per epoch: "d_loss", "g_loss", and "d_real" / "d_fake", the
     discriminator's mean output (a probability; for the Wasserstein critic
     its raw score) on real and on generated batches.
@@ -84,7 +91,7 @@ class GAN(GenerativeModel):
 
     def __init__(self, latent_dim=100, architecture="mlp", loss="nonsaturating", d_steps=1, label_smoothing=0.0,
                  clip_value=0.01, input_shape=(1, 28, 28), seed=None, generator=None, discriminator=None,
-                 gradient_penalty=0.0):
+                 gradient_penalty=0.0, pack=1):
         super().__init__(input_shape, seed)
         self.latent_dim = operator.index(latent_dim)
         name = type(self).__name__
@@ -103,13 +110,16 @@ class GAN(GenerativeModel):
                 and 0 <= gradient_penalty < float("inf")):
             raise ValueError(f"{name}: 'gradient_penalty' must be a finite number >= 0, got {gradient_penalty!r}")
         self.gradient_penalty = float(gradient_penalty)
+        self.pack = operator.index(pack)
+        if self.pack < 1:
+            raise ValueError(f"{name}: 'pack' must be >= 1, got {pack}")
         self.architecture, self.loss = architecture, loss
         self.label_smoothing, self.clip_value = float(label_smoothing), float(clip_value)
         extra = self.n_classes
         self.generator = generator if generator is not None else architectures.generator(
             architecture, self.input_shape, self.latent_dim + extra, self.seed)
         self.discriminator = discriminator if discriminator is not None else architectures.discriminator(
-            architecture, self.input_shape, extra, self.seed)
+            architecture, self.input_shape, extra, self.seed, self.pack)
         for attr in ("generator", "discriminator"):
             if not isinstance(getattr(self, attr), nn.Module):
                 raise TypeError(f"{name}: '{attr}' must be a genmodels.nn.Module")
@@ -118,7 +128,7 @@ class GAN(GenerativeModel):
     def get_config(self):
         return {"latent_dim": self.latent_dim, "architecture": self.architecture, "loss": self.loss,
                 "d_steps": self.d_steps, "label_smoothing": self.label_smoothing, "clip_value": self.clip_value,
-                "gradient_penalty": self.gradient_penalty, "input_shape": list(self.input_shape), "seed": self.seed}
+                "gradient_penalty": self.gradient_penalty, "pack": self.pack, "input_shape": list(self.input_shape), "seed": self.seed}
 
     # --- conditioning hooks (CGAN overrides them) ---------------------------------
     def _g_input(self, z, labels):
@@ -141,15 +151,35 @@ class GAN(GenerativeModel):
         return np.ascontiguousarray(out)
 
     def _discriminate(self, flat, labels, training):
-        logits = self.discriminator.forward(self._d_input(flat, labels), training)
-        if logits.shape != (len(flat), 1):
-            raise ValueError(f"{type(self).__name__}: the discriminator must output (N, 1), got {logits.shape}")
+        """D's logits (N / pack, 1) for images (N, input_dim), N a multiple of pack."""
+        x = self._d_input(flat, labels)
+        packs = len(flat) // self.pack
+        logits = self.discriminator.forward(x.reshape((packs, self.pack * x.shape[1]) + x.shape[2:]), training)
+        if logits.shape != (packs, 1):
+            what = "(N, 1)" if self.pack == 1 else f"one logit per pack of {self.pack} images, ({packs}, 1)"
+            raise ValueError(f"{type(self).__name__}: the discriminator must output {what}, got {logits.shape}")
         return logits
+
+    def _d_backward_input(self, grad_logits):
+        """Backward through D after _discriminate: the gradient w.r.t. its
+        images, one row per image."""
+        grad = self.discriminator.backward(grad_logits)
+        grad = grad.reshape((len(grad) * self.pack, grad.shape[1] // self.pack) + grad.shape[2:])
+        return self._d_grad(grad)
+
+    def _whole_packs(self, real, labels):
+        """The batch completed to whole packs by repeating its first images."""
+        n = len(real)
+        if n % self.pack == 0:
+            return real, labels
+        rows = np.arange(-(-n // self.pack) * self.pack) % n
+        return real[rows], None if labels is None else labels[rows]
 
     def _d_mean_output(self, logits):
         return float(logits.mean()) if self.loss == "wasserstein" else float(_sigmoid(logits).mean())
 
     def _train_step(self, real, labels, d_opt, g_opt):
+        real, labels = self._whole_packs(real, labels)
         n = len(real)
         stats = {}
         for _ in range(self.d_steps):
@@ -182,7 +212,7 @@ class GAN(GenerativeModel):
         logits = self._discriminate(fake, fake_labels, True)
         g_loss, grad = _generator_loss(self.loss, logits)
         with _frozen(self.discriminator):        # D only passes the gradient on to G
-            grad_fake = self._d_grad(self.discriminator.backward(grad))
+            grad_fake = self._d_backward_input(grad)
         with fresh_gradients(self.generator):    # the noise needs no gradient
             self.generator.backward_parameters(np.ascontiguousarray(grad_fake).reshape(self._g_shape))
         nn.check_finite({"g_loss": g_loss}, [g for _, g in g_opt.pairs])
@@ -193,25 +223,24 @@ class GAN(GenerativeModel):
         """One forward and backward pass of D; the gradient w.r.t. the images
         (N, input_dim). D's parameter gradients accumulate unless frozen."""
         self._discriminate(flat, labels, True)
-        grad = self._d_grad(self.discriminator.backward(grad_logits))
-        return np.ascontiguousarray(grad).reshape(len(flat), -1)
+        return np.ascontiguousarray(self._d_backward_input(grad_logits)).reshape(len(flat), -1)
 
     def _penalty_gradient(self, real, fake, labels, step=1e-2):
         """Put the gradient of lambda * mean_i (||g_i|| - 1)^2, g_i = grad_x D
         at x_i = e_i real_i + (1 - e_i) fake_i, into D's (zeroed) gradients;
-        return the penalty.
+        return the penalty. With pack > 1, x_i is a pack of images.
 
         With u_i = g_i / ||g_i|| held fixed, d||g_i||/dtheta is the parameter
         gradient of the directional derivative u_i . g_i, which the central
         difference (D(x_i + h u_i) - D(x_i - h u_i)) / 2h approximates."""
-        n = len(real)
+        n, packs = len(real), len(real) // self.pack
         e = self._draw_uniform((n, 1), "noise")
         points = np.ascontiguousarray(e * real + (1 - e) * fake, dtype=np.float32)
         with _frozen(self.discriminator):
-            g = self._input_gradient(points, labels, np.ones((n, 1), np.float32))
+            g = self._input_gradient(points, labels, np.ones((packs, 1), np.float32)).reshape(packs, -1)
         norms = np.sqrt(np.einsum("ij,ij->i", g, g, dtype=np.float64))
-        direction = (g / np.maximum(norms, 1e-12)[:, None]).astype(np.float32)
-        coef = (2 * self.gradient_penalty / n * (norms - 1) / (2 * step)).astype(np.float32)[:, None]
+        direction = (g / np.maximum(norms, 1e-12)[:, None]).astype(np.float32).reshape(n, -1)
+        coef = (2 * self.gradient_penalty / packs * (norms - 1) / (2 * step)).astype(np.float32)[:, None]
         for sign in (1.0, -1.0):
             self._discriminate(np.ascontiguousarray(points + sign * step * direction), labels, True)
             self.discriminator.backward_parameters(sign * coef)
@@ -250,13 +279,19 @@ class GAN(GenerativeModel):
 
     def discriminate(self, x):
         """The discriminator's probability that x is real (critic score for
-        the Wasserstein loss), (N,)."""
+        the Wasserstein loss), (N,). With pack > 1, D judges consecutive
+        packs of images: N must be a multiple of pack, and each image gets
+        its pack's output."""
         flat, _ = self._images(x)
         return self._d_output(flat, None)
 
     def _d_output(self, flat, labels):
+        if len(flat) % self.pack:
+            raise ValueError(f"{type(self).__name__}: 'x' holds {len(flat)} images; with pack={self.pack} "
+                             f"the discriminator needs a multiple of {self.pack}")
         logits = self._discriminate(flat, labels, False)[:, 0]
-        return logits.copy() if self.loss == "wasserstein" else _sigmoid(logits)
+        out = logits.copy() if self.loss == "wasserstein" else _sigmoid(logits)
+        return np.repeat(out, self.pack)
 
 
 class CGAN(GAN):
@@ -266,12 +301,12 @@ class CGAN(GAN):
 
     def __init__(self, latent_dim=100, n_classes=10, architecture="mlp", loss="nonsaturating", d_steps=1,
                  label_smoothing=0.0, clip_value=0.01, input_shape=(1, 28, 28), seed=None, generator=None,
-                 discriminator=None, gradient_penalty=0.0):
+                 discriminator=None, gradient_penalty=0.0, pack=1):
         self.n_classes = operator.index(n_classes)
         if self.n_classes < 2:
             raise ValueError(f"CGAN: 'n_classes' must be >= 2, got {n_classes}")
         super().__init__(latent_dim, architecture, loss, d_steps, label_smoothing, clip_value, input_shape, seed,
-                         generator, discriminator, gradient_penalty)
+                         generator, discriminator, gradient_penalty, pack)
         self._concat = nn.ConcatLabels(self.n_classes)
 
     def get_config(self):
