@@ -77,7 +77,8 @@ class GAN(GenerativeModel):
     et al.): a pack of generated images that lack variety is easy to tell
     from a pack of real ones, which penalises mode collapse. The built-in
     discriminators then take m images (their features, or channels for
-    "dcgan"); a custom one must take m * input_dim features. A batch that
+    "dcgan"); a custom one must take m times the features (or channels) of
+    one image. A batch that
     does not divide into packs is completed by repeating its first images.
 
     History per epoch: "d_loss", "g_loss", and "d_real" / "d_fake", the
@@ -128,7 +129,8 @@ class GAN(GenerativeModel):
     def get_config(self):
         return {"latent_dim": self.latent_dim, "architecture": self.architecture, "loss": self.loss,
                 "d_steps": self.d_steps, "label_smoothing": self.label_smoothing, "clip_value": self.clip_value,
-                "gradient_penalty": self.gradient_penalty, "pack": self.pack, "input_shape": list(self.input_shape), "seed": self.seed}
+                "gradient_penalty": self.gradient_penalty, "pack": self.pack, "input_shape": list(self.input_shape),
+                "seed": self.seed}
 
     # --- conditioning hooks (CGAN overrides them) ---------------------------------
     def _g_input(self, z, labels):
