@@ -161,6 +161,91 @@ def test_fresh_gradients_read_as_if_zeroed_first(rng):
     assert all(np.all(g == 0) for g in spare.gradients())
 
 
+SPECTRAL = {
+    "linear": (lambda: nn.SpectralNorm(nn.Linear(5, 4, seed=0), seed=1), (3, 5)),
+    "conv": (lambda: nn.SpectralNorm(nn.Conv2d(2, 3, 3, stride=2, padding=1, seed=0), seed=1), (2, 2, 7, 6)),
+    "convT": (lambda: nn.SpectralNorm(nn.ConvTranspose2d(3, 2, 4, stride=2, padding=1, seed=0), seed=1),
+              (2, 3, 3, 4)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECTRAL))
+def test_spectral_norm_gradients(name, rng):
+    # in evaluation u and v stay put, so finite differences see the same
+    # function the gradient describes (in training a power-iteration step
+    # moves them, and the gradient holds them fixed, as PyTorch's does)
+    make, shape = SPECTRAL[name]
+    grad_check_layer(make(), rng.standard_normal(shape).astype(np.float32), rng, training=False)
+
+
+@pytest.mark.parametrize("make, as_matrix", [
+    (lambda: nn.Linear(30, 20, seed=0), lambda w: w),
+    (lambda: nn.Conv2d(3, 8, 3, seed=0), lambda w: w.reshape(8, -1)),
+    (lambda: nn.ConvTranspose2d(8, 3, 4, seed=0), lambda w: w.transpose(1, 0, 2, 3).reshape(3, -1))])
+def test_spectral_norm_divides_by_the_largest_singular_value(make, as_matrix, rng):
+    layer = make()
+    sn = nn.SpectralNorm(layer, seed=2)
+    sigma = np.linalg.svd(as_matrix(sn.weight_orig.astype(np.float64)), compute_uv=False)[0]
+    x = rng.standard_normal((2,) + ((30,) if isinstance(layer, nn.Linear) else (layer.in_channels, 6, 6)))
+    for _ in range(20):
+        sn(x.astype(np.float32), training=True)
+    assert sn.sigma == pytest.approx(sigma, rel=1e-4)
+    assert np.linalg.svd(as_matrix(layer.weight.astype(np.float64)), compute_uv=False)[0] == pytest.approx(1, rel=1e-4)
+    u = sn.u.copy()
+    sn(x.astype(np.float32), training=False)                 # evaluation reuses u and v
+    np.testing.assert_array_equal(sn.u, u)
+    assert set(sn.named_parameters()) == {"weight_orig", "bias"} and set(sn.named_buffers()) == {"u", "v"}
+
+
+def test_spectral_norm_matches_torch_when_available(rng):
+    torch = pytest.importorskip("torch")
+    sn = nn.SpectralNorm(nn.Linear(6, 4, seed=0), seed=1)
+    ref = torch.nn.Linear(6, 4)
+    with torch.no_grad():
+        ref.weight.copy_(torch.from_numpy(sn.weight_orig))
+        ref.bias.copy_(torch.from_numpy(sn.layer.bias))
+    ref = torch.nn.utils.parametrizations.spectral_norm(ref)
+    ref.parametrizations.weight[0]._u.copy_(torch.from_numpy(sn.u))
+    ref.parametrizations.weight[0]._v.copy_(torch.from_numpy(sn.v))
+    x = rng.standard_normal((5, 6)).astype(np.float32)
+    w = rng.standard_normal((5, 4)).astype(np.float32)
+    sn.zero_grad()
+    y = sn(x, training=True)
+    sn.backward(w)
+    xt = torch.from_numpy(x)
+    yt = ref(xt)
+    (yt * torch.from_numpy(w)).sum().backward()
+    np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(sn.grad_weight_orig, ref.parametrizations.weight.original.grad.numpy(),
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_spectral_norm_in_fresh_gradients_and_checkpoints(rng, tmp_path):
+    from genmodels.nn.module import fresh_gradients
+    net = nn.Sequential(nn.SpectralNorm(nn.Linear(6, 5, seed=1), seed=2), nn.LeakyReLU(0.2),
+                        nn.SpectralNorm(nn.Linear(5, 1, seed=3), seed=4))
+    x = rng.standard_normal((8, 6)).astype(np.float32)
+    w = rng.standard_normal((8, 1)).astype(np.float32)
+    net.zero_grad()
+    for _ in range(2):
+        net(x, training=False)
+        net.backward_parameters(w)
+    want = [g.copy() for g in net.gradients()]
+    for g in net.gradients():
+        g.fill(np.nan)
+    with fresh_gradients(net):
+        for _ in range(2):
+            net(x, training=False)
+            net.backward_parameters(w)
+    for g, expected in zip(net.gradients(), want):
+        np.testing.assert_array_equal(g, expected)
+    net(x, training=True)                                    # moves u and v
+    gm.save(net, tmp_path / "sn.gm")
+    loaded = gm.load(tmp_path / "sn.gm")
+    assert repr(loaded) == repr(net)
+    np.testing.assert_array_equal(loaded(x, training=False), net(x, training=False))
+
+
 @pytest.mark.parametrize("first", ["reshape", "conv"])
 def test_backward_parameters_matches_backward(first, rng):
     """Parameter gradients without the input gradient: the same values."""
@@ -262,6 +347,17 @@ def test_modes_and_repr():
     assert net.num_parameters() == 2 * 3 + 3 + 3 + 3
     net.zero_grad()
     assert all(np.all(g == 0) for g in net.gradients())
+
+
+def test_spectral_norm_bad_input():
+    with pytest.raises(TypeError, match="'layer' must be a Linear, Conv2d or ConvTranspose2d, got ReLU"):
+        nn.SpectralNorm(nn.ReLU())
+    with pytest.raises(ValueError, match="'n_power_iterations' must be >= 1"):
+        nn.SpectralNorm(nn.Linear(3, 2), n_power_iterations=0)
+    layer = nn.Linear(3, 2)
+    layer.weight.fill(0.0)
+    with pytest.raises(ValueError, match="largest singular value"):
+        nn.SpectralNorm(layer)
 
 
 def test_bad_input():

@@ -10,10 +10,11 @@ from .module import Module
 from .optim import SGD, Adam, AdamW, Optimizer
 from .sequential import Sequential
 from .shape import ConcatLabels, Dropout, Flatten, Reshape, one_hot
+from .spectral import SpectralNorm
 from .training import NonFiniteLossError, Trainer, check_finite, iterate_batches
 
 __all__ = ["Module", "Sequential", "Linear", "Conv2d", "ConvTranspose2d", "BatchNorm1d", "BatchNorm2d",
            "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softplus", "Dropout", "Flatten", "Reshape",
-           "ConcatLabels", "MinibatchStd", "one_hot", "losses", "Optimizer", "SGD", "Adam", "AdamW", "Trainer",
+           "ConcatLabels", "MinibatchStd", "SpectralNorm", "one_hot", "losses", "Optimizer", "SGD", "Adam", "AdamW", "Trainer",
            "History", "Callback", "EarlyStopping", "ModelCheckpoint", "LambdaCallback",
            "NonFiniteLossError", "check_finite", "iterate_batches"]

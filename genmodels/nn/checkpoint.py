@@ -1,6 +1,6 @@
 """How layers, Sequential and optimisers go into checkpoints."""
 from .. import io
-from . import activations, layers, minibatch, optim, sequential, shape
+from . import activations, layers, minibatch, optim, sequential, shape, spectral
 from .module import Module
 
 __all__ = []
@@ -15,6 +15,8 @@ def module_spec(module):
     """{"class": name, "config": ...}, nested for Sequential."""
     if isinstance(module, sequential.Sequential):
         return {"class": "Sequential", "config": {"layers": [module_spec(m) for m in module.layers]}}
+    if isinstance(module, spectral.SpectralNorm):
+        return {"class": "SpectralNorm", "config": {"layer": module_spec(module.layer), **module.get_config()}}
     return {"class": type(module).__name__, "config": module.get_config()}
 
 
@@ -25,6 +27,9 @@ def build_module(spec):
     name, config = spec.get("class"), spec.get("config") or {}
     if name == "Sequential":
         return sequential.Sequential(*[build_module(s) for s in config.get("layers", [])])
+    if name == "SpectralNorm":
+        options = {k: v for k, v in config.items() if k != "layer"}
+        return spectral.SpectralNorm(build_module(config.get("layer")), **options)
     if name not in classes or not isinstance(config, dict):
         raise ValueError(f"unknown layer {name!r}")
     if name == "Reshape":
@@ -47,7 +52,7 @@ def _module_from_checkpoint(cls, config, arrays):
 
 Module._checkpoint = _module_checkpoint
 Module._from_checkpoint = _module_from_checkpoint
-for _cls in _LAYERS + [sequential.Sequential]:
+for _cls in _LAYERS + [sequential.Sequential, spectral.SpectralNorm]:
     io.register(_cls)
 
 
