@@ -28,7 +28,12 @@ def compare(script, args, runners):
         print(json.dumps(runners[args.lib](args.model, args.epochs, args.threads, **options)))
         return None
     argv = ["--model", args.model, "--epochs", str(args.epochs), "--threads", str(args.threads)]
-    argv += [f"--{k}={v}" for k, v in options.items()]
+    for name, value in options.items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(value, bool):        # store_true options
+            argv += [flag] if value else []
+        else:
+            argv.append(f"{flag}={value}")
     rows = [(lib, _run_child(script, argv, lib)) for lib in runners]
     return [(lib, r) for lib, r in rows if r is not None]
 

@@ -1,11 +1,13 @@
 """GAN and conditional GAN quality and speed: genmodels vs PyTorch CPU.
 
     python benchmarks/quality_gan.py --model dcgan-cgan [--epochs 5] [--threads 2] [--loss hinge] [--pack 2]
+                                     [--spectral-norm]
 
 Models (MNIST, 60,000 training images, Adam 2e-4 with beta1 0.5, batch 128,
 PyTorch's default initialisation on both sides, the non-saturating loss
 or with --loss hinge the hinge loss; --pack m makes the discriminator judge
-m images at a time, PacGAN-style):
+m images at a time, PacGAN-style; --spectral-norm normalises the
+discriminator's weights, without batch norm in the DCGAN's, as in SN-GAN):
 
     mlp-gan      the MLP GAN of genmodels' "mlp" architecture (latent 100)
     dcgan        the "dcgan" architecture (latent 100)
@@ -43,14 +45,15 @@ def scores(samples, cond_samples):
     return out
 
 
-def run_genmodels(model, epochs, threads, loss="nonsaturating", pack=1):
+def run_genmodels(model, epochs, threads, loss="nonsaturating", pack=1, spectral_norm=False):
     gm.set_num_threads(threads)
     ds = gm.datasets.load_mnist()
     arch, conditional = model.split("-")[0], model.endswith("-cgan")
+    options = {"loss": loss, "pack": pack, "spectral_norm": spectral_norm, "seed": 0}
     if conditional:
-        net = gm.CGAN(latent_dim=LATENT, n_classes=10, architecture=arch, loss=loss, pack=pack, seed=0)
+        net = gm.CGAN(latent_dim=LATENT, n_classes=10, architecture=arch, **options)
     else:
-        net = gm.GAN(latent_dim=LATENT, architecture=arch, loss=loss, pack=pack, seed=0)
+        net = gm.GAN(latent_dim=LATENT, architecture=arch, **options)
     start = time.perf_counter()
     if conditional:
         hist = net.fit(ds.x_train, ds.y_train, epochs=epochs, batch_size=128, verbose=0)
@@ -67,27 +70,29 @@ def run_genmodels(model, epochs, threads, loss="nonsaturating", pack=1):
             "d_fake": hist.history["d_fake"][-1], **scores(samples, cond)}
 
 
-def torch_networks(arch, extra, pack=1):
+def torch_networks(arch, extra, pack=1, spectral_norm=False):
     from torch import nn
+    sn = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda layer: layer)
     if arch == "mlp":
         g = nn.Sequential(nn.Linear(LATENT + extra, 256), nn.BatchNorm1d(256), nn.LeakyReLU(0.2),
                           nn.Linear(256, 512), nn.BatchNorm1d(512), nn.LeakyReLU(0.2),
                           nn.Linear(512, 1024), nn.BatchNorm1d(1024), nn.LeakyReLU(0.2),
                           nn.Linear(1024, 784), nn.Sigmoid())
-        d = nn.Sequential(nn.Linear(pack * (784 + extra), 512), nn.LeakyReLU(0.2), nn.Linear(512, 256),
-                          nn.LeakyReLU(0.2), nn.Linear(256, 1))
+        d = nn.Sequential(sn(nn.Linear(pack * (784 + extra), 512)), nn.LeakyReLU(0.2), sn(nn.Linear(512, 256)),
+                          nn.LeakyReLU(0.2), sn(nn.Linear(256, 1)))
         return g, d
     g = nn.Sequential(nn.Linear(LATENT + extra, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(),
                       nn.Unflatten(1, (128, 7, 7)),
                       nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
                       nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Sigmoid(), nn.Flatten())
-    d = nn.Sequential(nn.Conv2d(pack * (1 + extra), 64, 4, 2, 1), nn.LeakyReLU(0.2),
-                      nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
-                      nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
+    norm = [] if spectral_norm else [nn.BatchNorm2d(128)]
+    d = nn.Sequential(sn(nn.Conv2d(pack * (1 + extra), 64, 4, 2, 1)), nn.LeakyReLU(0.2),
+                      sn(nn.Conv2d(64, 128, 4, 2, 1)), *norm, nn.LeakyReLU(0.2),
+                      nn.Flatten(), sn(nn.Linear(128 * 7 * 7, 1)))
     return g, d
 
 
-def torch_trainer(model, threads, loss="nonsaturating", pack=1):
+def torch_trainer(model, threads, loss="nonsaturating", pack=1, spectral_norm=False):
     """PyTorch's side: (g, g_input, train_epoch(x, y)) where train_epoch
     trains one epoch over images x (N, 784) with labels y and returns D's
     mean outputs on real and on generated batches (for the hinge loss the
@@ -98,7 +103,7 @@ def torch_trainer(model, threads, loss="nonsaturating", pack=1):
     torch.manual_seed(0)
     arch, conditional = model.split("-")[0], model.endswith("-cgan")
     extra = 10 if conditional else 0
-    g, d = torch_networks(arch, extra, pack)
+    g, d = torch_networks(arch, extra, pack, spectral_norm)
     g_opt = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     d_opt = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
 
@@ -161,11 +166,11 @@ def genmodels_trainer(model, threads):
     return lambda x, y: net.fit(x, epochs=1, batch_size=128, verbose=0)
 
 
-def run_torch(model, epochs, threads, loss="nonsaturating", pack=1):
+def run_torch(model, epochs, threads, loss="nonsaturating", pack=1, spectral_norm=False):
     import torch
     ds = gm.datasets.load_mnist()
     conditional = model.endswith("-cgan")
-    g, g_input, train_epoch = torch_trainer(model, threads, loss, pack)
+    g, g_input, train_epoch = torch_trainer(model, threads, loss, pack, spectral_norm)
     start = time.perf_counter()
     for _ in range(epochs):
         real_mean, fake_mean = train_epoch(ds.x_train, ds.y_train)
@@ -185,11 +190,13 @@ def main():
     cli = parser(__doc__.splitlines()[0], MODELS, "dcgan-cgan", 5)
     cli.add_argument("--loss", choices=("nonsaturating", "hinge"), default="nonsaturating")
     cli.add_argument("--pack", type=int, default=1, help="images per discriminator input (PacGAN)")
+    cli.add_argument("--spectral-norm", action="store_true", help="spectrally normalised discriminator")
     args = cli.parse_args()
     rows = compare(__file__, args, {"genmodels": run_genmodels, "pytorch": run_torch})
     if rows is None:
         return
-    print(f"{args.model}, {args.loss} loss, pack {args.pack}, {args.epochs} epochs, {args.threads} threads")
+    print(f"{args.model}, {args.loss} loss, pack {args.pack}{', spectral norm' if args.spectral_norm else ''}, "
+          f"{args.epochs} epochs, {args.threads} threads")
     print(f"{'library':10} {'s/epoch':>8} {'D(real)':>8} {'D(fake)':>8} {'FID':>7} {'cond acc':>9} "
           f"{'min class':>9}  class histogram")
     for lib, r in rows:

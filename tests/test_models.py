@@ -93,7 +93,8 @@ def test_same_seed_same_weights_and_samples_with_one_and_two_threads(mnist, with
                                          (gm.AE, {"latent_dim": 3, "hidden": (16,)}),
                                          (gm.GAN, {"latent_dim": 8}),
                                          (gm.CGAN, {"latent_dim": 8, "architecture": "dcgan"}),
-                                         (gm.CGAN, {"latent_dim": 8, "architecture": "dcgan", "pack": 2})])
+                                         (gm.CGAN, {"latent_dim": 8, "architecture": "dcgan", "pack": 2}),
+                                         (gm.GAN, {"latent_dim": 8, "architecture": "dcgan", "spectral_norm": True})])
 def test_save_load_round_trip(cls, kwargs, mnist, tmp_path):
     model = cls(seed=0, **kwargs)
     if cls is gm.CGAN:
@@ -203,6 +204,20 @@ def test_packed_discriminator_judges_packs_of_images(mnist, rng):
         gan.discriminate(x[:5])
 
 
+def test_spectral_norm_discriminator_trains_with_unit_spectral_norms(mnist):
+    gan = gm.GAN(latent_dim=16, loss="hinge", spectral_norm=True, seed=0)
+    wrapped = [m for m in gan.discriminator.layers if isinstance(m, gm.nn.SpectralNorm)]
+    assert len(wrapped) == 3
+    hist = gan.fit(mnist.x_train[:512], epochs=3, batch_size=64, verbose=0)
+    h = hist.history
+    assert all(np.isfinite(h["d_loss"] + h["g_loss"])) and h["d_real"][-1] > h["d_fake"][-1]
+    for sn in wrapped:     # power iteration tracks the trained weights' largest singular value
+        sigma = np.linalg.svd(sn.weight_orig.astype(np.float64), compute_uv=False)[0]
+        assert sn.sigma == pytest.approx(sigma, rel=0.02)
+    assert not any(isinstance(m, gm.nn.BatchNorm2d) for m in
+                   gm.GAN(architecture="dcgan", spectral_norm=True).discriminator.layers)
+
+
 def test_a_batch_is_completed_to_whole_packs():
     gan = gm.GAN(latent_dim=2, pack=4, seed=0)
     real, labels = np.arange(6.0)[:, None], np.arange(6)
@@ -247,6 +262,10 @@ def test_bad_input(mnist):
         gm.GAN(gradient_penalty=-1.0)
     with pytest.raises(ValueError, match="'gradient_penalty' must be a finite number >= 0, got 'ten'"):
         gm.GAN(gradient_penalty="ten")
+    with pytest.raises(TypeError, match="'spectral_norm' must be True or False"):
+        gm.GAN(spectral_norm="yes")
+    with pytest.raises(ValueError, match="wrap the layers of your own in genmodels.nn.SpectralNorm"):
+        gm.GAN(latent_dim=4, spectral_norm=True, discriminator=gm.nn.Sequential(gm.nn.Linear(784, 1)))
     with pytest.raises(ValueError, match="'pack' must be >= 1, got 0"):
         gm.GAN(pack=0)
     with pytest.raises(ValueError, match=r"one logit per pack of 2 images"):

@@ -89,22 +89,32 @@ def generator(architecture, input_shape, in_dim, seed):
     raise ValueError(f"'architecture' must be 'mlp' or 'dcgan', got {architecture!r}")
 
 
-def discriminator(architecture, input_shape, extra_channels, seed, pack=1):
+def discriminator(architecture, input_shape, extra_channels, seed, pack=1, spectral_norm=False):
     """Flat images (with `extra_channels` label features or planes appended
     by the caller) -> one logit per image, or per `pack` images side by side
-    (their features, or channels for "dcgan", concatenated)."""
+    (their features, or channels for "dcgan", concatenated). With
+    spectral_norm, every weight layer is spectrally normalised and the
+    "dcgan" discriminator has no batch norm (as in SN-GAN)."""
     s = _Seeds(seed + 1299709)
     c, h, w = input_shape
     d = int(np.prod(input_shape))
+
+    def weights(layer):
+        if not spectral_norm:
+            return layer
+        return nn.SpectralNorm(layer, seed=s())     # u and v from a seed of their own
+
     if architecture == "mlp":
-        return nn.Sequential(nn.Linear(pack * (d + extra_channels), 512, seed=s()), nn.LeakyReLU(0.2),
-                             nn.Linear(512, 256, seed=s()), nn.LeakyReLU(0.2), nn.Linear(256, 1, seed=s()))
+        return nn.Sequential(weights(nn.Linear(pack * (d + extra_channels), 512, seed=s())), nn.LeakyReLU(0.2),
+                             weights(nn.Linear(512, 256, seed=s())), nn.LeakyReLU(0.2),
+                             weights(nn.Linear(256, 1, seed=s())))
     if architecture == "dcgan":
         _, h4, w4 = _conv_sizes(input_shape)
         channels = pack * (c + extra_channels)
+        norm = [] if spectral_norm else [nn.BatchNorm2d(128)]
         return nn.Sequential(nn.Reshape(channels, h, w),
-                             nn.Conv2d(channels, 64, 4, stride=2, padding=1, seed=s()),
-                             nn.LeakyReLU(0.2), nn.Conv2d(64, 128, 4, stride=2, padding=1, seed=s()),
-                             nn.BatchNorm2d(128), nn.LeakyReLU(0.2), nn.Flatten(),
-                             nn.Linear(128 * h4 * w4, 1, seed=s()))
+                             weights(nn.Conv2d(channels, 64, 4, stride=2, padding=1, seed=s())),
+                             nn.LeakyReLU(0.2), weights(nn.Conv2d(64, 128, 4, stride=2, padding=1, seed=s())),
+                             *norm, nn.LeakyReLU(0.2), nn.Flatten(),
+                             weights(nn.Linear(128 * h4 * w4, 1, seed=s())))
     raise ValueError(f"'architecture' must be 'mlp' or 'dcgan', got {architecture!r}")

@@ -33,6 +33,11 @@ def _discriminator_side(kind, logits, real, smoothing):
     return float(np.maximum(margin, 0).mean()), np.where(margin > 0, sign / n, 0.0).astype(np.float32)
 
 
+def _has_spectral_norm(module):
+    return isinstance(module, nn.SpectralNorm) or any(
+        _has_spectral_norm(child) for child in module._children().values())
+
+
 @contextlib.contextmanager
 def _frozen(module):
     """Backward through `module` without touching its parameter gradients."""
@@ -81,6 +86,11 @@ class GAN(GenerativeModel):
     one image. A batch that
     does not divide into packs is completed by repeating its first images.
 
+    spectral_norm=True divides each weight of the built-in discriminator by
+    its largest singular value (`nn.SpectralNorm`; Miyato et al.), which
+    keeps D smooth; the "dcgan" discriminator then has no batch norm, as in
+    SN-GAN. Usually paired with loss="hinge".
+
     History per epoch: "d_loss", "g_loss", and "d_real" / "d_fake", the
     discriminator's mean output (a probability; for the Wasserstein critic
     its raw score) on real and on generated batches.
@@ -92,7 +102,7 @@ class GAN(GenerativeModel):
 
     def __init__(self, latent_dim=100, architecture="mlp", loss="nonsaturating", d_steps=1, label_smoothing=0.0,
                  clip_value=0.01, input_shape=(1, 28, 28), seed=None, generator=None, discriminator=None,
-                 gradient_penalty=0.0, pack=1):
+                 gradient_penalty=0.0, pack=1, spectral_norm=False):
         super().__init__(input_shape, seed)
         self.latent_dim = operator.index(latent_dim)
         name = type(self).__name__
@@ -114,13 +124,19 @@ class GAN(GenerativeModel):
         self.pack = operator.index(pack)
         if self.pack < 1:
             raise ValueError(f"{name}: 'pack' must be >= 1, got {pack}")
+        if not isinstance(spectral_norm, (bool, np.bool_)):
+            raise TypeError(f"{name}: 'spectral_norm' must be True or False, got {spectral_norm!r}")
+        if spectral_norm and discriminator is not None and not _has_spectral_norm(discriminator):
+            raise ValueError(f"{name}: 'spectral_norm' builds it into the built-in discriminator; wrap the "
+                             "layers of your own in genmodels.nn.SpectralNorm instead")
+        self.spectral_norm = bool(spectral_norm)
         self.architecture, self.loss = architecture, loss
         self.label_smoothing, self.clip_value = float(label_smoothing), float(clip_value)
         extra = self.n_classes
         self.generator = generator if generator is not None else architectures.generator(
             architecture, self.input_shape, self.latent_dim + extra, self.seed)
         self.discriminator = discriminator if discriminator is not None else architectures.discriminator(
-            architecture, self.input_shape, extra, self.seed, self.pack)
+            architecture, self.input_shape, extra, self.seed, self.pack, self.spectral_norm)
         for attr in ("generator", "discriminator"):
             if not isinstance(getattr(self, attr), nn.Module):
                 raise TypeError(f"{name}: '{attr}' must be a genmodels.nn.Module")
@@ -129,8 +145,8 @@ class GAN(GenerativeModel):
     def get_config(self):
         return {"latent_dim": self.latent_dim, "architecture": self.architecture, "loss": self.loss,
                 "d_steps": self.d_steps, "label_smoothing": self.label_smoothing, "clip_value": self.clip_value,
-                "gradient_penalty": self.gradient_penalty, "pack": self.pack, "input_shape": list(self.input_shape),
-                "seed": self.seed}
+                "gradient_penalty": self.gradient_penalty, "pack": self.pack, "spectral_norm": self.spectral_norm,
+                "input_shape": list(self.input_shape), "seed": self.seed}
 
     # --- conditioning hooks (CGAN overrides them) ---------------------------------
     def _g_input(self, z, labels):
@@ -303,12 +319,12 @@ class CGAN(GAN):
 
     def __init__(self, latent_dim=100, n_classes=10, architecture="mlp", loss="nonsaturating", d_steps=1,
                  label_smoothing=0.0, clip_value=0.01, input_shape=(1, 28, 28), seed=None, generator=None,
-                 discriminator=None, gradient_penalty=0.0, pack=1):
+                 discriminator=None, gradient_penalty=0.0, pack=1, spectral_norm=False):
         self.n_classes = operator.index(n_classes)
         if self.n_classes < 2:
             raise ValueError(f"CGAN: 'n_classes' must be >= 2, got {n_classes}")
         super().__init__(latent_dim, architecture, loss, d_steps, label_smoothing, clip_value, input_shape, seed,
-                         generator, discriminator, gradient_penalty, pack)
+                         generator, discriminator, gradient_penalty, pack, spectral_norm)
         self._concat = nn.ConcatLabels(self.n_classes)
 
     def get_config(self):
