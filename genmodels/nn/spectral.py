@@ -3,6 +3,7 @@ import operator
 
 import numpy as np
 
+from .. import ops
 from ..ops import rng
 from .init import InitStream
 from .layers import Conv2d, ConvTranspose2d, Linear
@@ -12,9 +13,22 @@ __all__ = ["SpectralNorm"]
 
 _INITIAL_ITERATIONS = 15    # power iterations at construction, as PyTorch does
 
+# Products and norms go through genmodels' GEMM and einsum, never NumPy's
+# BLAS, whose worker threads would keep spinning against the C kernels'.
+
+
+def _dot(a, b):
+    return float(np.einsum("i,i->", a.ravel(), b.ravel(), dtype=np.float64))
+
 
 def _normalise(a, eps):
-    return (a / max(float(np.linalg.norm(a)), eps)).astype(np.float32)
+    return (a / max(np.sqrt(_dot(a, a)), eps)).astype(np.float32)
+
+
+def _times(matrix, vector, transpose=False):
+    """matrix @ vector (or matrix.T @ vector), float32."""
+    matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+    return ops.gemm(matrix, np.ascontiguousarray(vector, dtype=np.float32)[:, None], trans_a=transpose)[:, 0]
 
 
 class SpectralNorm(Module):
@@ -74,11 +88,11 @@ class SpectralNorm(Module):
 
     def _power_iteration(self, matrix, steps):
         for _ in range(steps):
-            self.u[...] = _normalise(matrix @ self.v, self.eps)
-            self.v[...] = _normalise(matrix.T @ self.u, self.eps)
+            self.u[...] = _normalise(_times(matrix, self.v), self.eps)
+            self.v[...] = _normalise(_times(matrix, self.u, transpose=True), self.eps)
 
     def _normalise_weight(self):
-        self.sigma = float(np.dot(self.u.astype(np.float64), self._matrix(self.weight_orig) @ self.v))
+        self.sigma = _dot(self.u, _times(self._matrix(self.weight_orig), self.v))
         if not self.sigma > 0:
             raise ValueError(f"SpectralNorm: the weight's estimated largest singular value is {self.sigma}; "
                              "the weight is zero or not finite")
@@ -106,7 +120,7 @@ class SpectralNorm(Module):
         if not self.requires_grad:
             return
         g = self._matrix(self.layer.grad_weight)
-        inner = float(np.vdot(g.astype(np.float64), self._matrix(self.layer.weight)))
+        inner = _dot(g, self._matrix(self.layer.weight))
         g = (g - np.float32(inner) * np.outer(self.u, self.v)) * np.float32(1.0 / self.sigma)
         self.grad_weight_orig += self._weight_shaped(g)
         self.layer.grad_weight.fill(0.0)
