@@ -140,8 +140,8 @@ def torch_trainer(model, threads, loss="nonsaturating", pack=1, spectral_norm=Fa
             d_opt.zero_grad()
             d_loss.backward()
             d_opt.step()
-            real_means.append(float(torch.sigmoid(real_logits).mean()))
-            fake_means.append(float(torch.sigmoid(fake_logits).mean()))
+            real_means.append(torch.sigmoid(real_logits.detach()).mean().item())
+            fake_means.append(torch.sigmoid(fake_logits.detach()).mean().item())
             logits = d(d_input(g(g_input(torch.randn(n, LATENT), y)), y))
             if loss == "hinge":
                 g_loss = -logits.mean()
