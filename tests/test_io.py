@@ -132,6 +132,12 @@ def test_config_cannot_build_arbitrary_layers(saved, tmp_path):
     with pytest.raises(CheckpointError, match="unknown layer 'eval'"):
         gm.load(rewrite(saved, tmp_path / "l.gm", bad_config))
 
+    def bad_wrapper(h):
+        h["config"] = {"class": "Sequential", "config": {"layers": [{"class": "SpectralNorm", "config": [1]}]}}
+        h["class"] = "Sequential"
+    with pytest.raises(CheckpointError, match="'SpectralNorm' has no configuration object"):
+        gm.load(rewrite(saved, tmp_path / "w.gm", bad_wrapper))
+
 
 def test_save_is_atomic(saved, monkeypatch):
     before = open(saved, "rb").read()

@@ -83,8 +83,8 @@ class GAN(GenerativeModel):
     from a pack of real ones, which penalises mode collapse. The built-in
     discriminators then take m images (their features, or channels for
     "dcgan"); a custom one must take m times the features (or channels) of
-    one image. A batch that
-    does not divide into packs is completed by repeating its first images.
+    one image. A batch that does not divide into packs is completed by
+    repeating its first images.
 
     spectral_norm=True divides each weight of the built-in discriminator by
     its largest singular value (`nn.SpectralNorm`; Miyato et al.), which

@@ -25,12 +25,14 @@ def build_module(spec):
     if not isinstance(spec, dict):
         raise ValueError("a layer description must be an object")
     name, config = spec.get("class"), spec.get("config") or {}
+    if not isinstance(config, dict):
+        raise ValueError(f"the description of layer {name!r} has no configuration object")
     if name == "Sequential":
         return sequential.Sequential(*[build_module(s) for s in config.get("layers", [])])
     if name == "SpectralNorm":
         options = {k: v for k, v in config.items() if k != "layer"}
         return spectral.SpectralNorm(build_module(config.get("layer")), **options)
-    if name not in classes or not isinstance(config, dict):
+    if name not in classes:
         raise ValueError(f"unknown layer {name!r}")
     if name == "Reshape":
         return shape.Reshape(*config["shape"])

@@ -64,8 +64,9 @@ class SpectralNorm(Module):
         stream = InitStream(seed)
         self.u = _normalise(rng.normal((rows,), seed=stream.seed, stream="init", offset=stream.take(rows)), eps)
         self.v = _normalise(rng.normal((cols,), seed=stream.seed, stream="init", offset=stream.take(cols)), eps)
-        self._power_iteration(self._matrix(self.weight_orig), _INITIAL_ITERATIONS)
-        self._normalise_weight()
+        matrix = self._matrix(self.weight_orig)
+        self._power_iteration(matrix, _INITIAL_ITERATIONS)
+        self._normalise_weight(matrix)
 
     def get_config(self):
         return {"n_power_iterations": self.n_power_iterations, "eps": self.eps}
@@ -91,8 +92,11 @@ class SpectralNorm(Module):
             self.u[...] = _normalise(_times(matrix, self.v), self.eps)
             self.v[...] = _normalise(_times(matrix, self.u, transpose=True), self.eps)
 
-    def _normalise_weight(self):
-        self.sigma = _dot(self.u, _times(self._matrix(self.weight_orig), self.v))
+    def _normalise_weight(self, matrix=None):
+        """layer.weight = weight_orig / sigma, sigma = u . (W v) from the
+        current u and v (`matrix`: weight_orig as a matrix, if at hand)."""
+        matrix = self._matrix(self.weight_orig) if matrix is None else matrix
+        self.sigma = _dot(self.u, _times(matrix, self.v))
         if not self.sigma > 0:
             raise ValueError(f"SpectralNorm: the weight's estimated largest singular value is {self.sigma}; "
                              "the weight is zero or not finite")
@@ -100,9 +104,10 @@ class SpectralNorm(Module):
 
     # --- forward and backward -------------------------------------------------------
     def forward(self, x, training=None):
+        matrix = self._matrix(self.weight_orig)       # a copy for ConvTranspose2d: make it once
         if self._is_training(training):
-            self._power_iteration(self._matrix(self.weight_orig), self.n_power_iterations)
-        self._normalise_weight()
+            self._power_iteration(matrix, self.n_power_iterations)
+        self._normalise_weight(matrix)
         return self.layer.forward(x, training)
 
     def backward(self, grad_out):
