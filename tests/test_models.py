@@ -109,6 +109,53 @@ def test_save_load_round_trip(cls, kwargs, mnist, tmp_path):
     np.testing.assert_array_equal(sample(model), sample(loaded))
 
 
+@pytest.mark.parametrize("cls, kwargs, fit_kwargs", [
+    (gm.VAE, {"latent_dim": 3, "hidden": (16,), "likelihood": "gaussian", "variance": "learned"},
+     {"weight_decay": 1e-3}),
+    (gm.VAE, {"latent_dim": 3, "hidden": (16,)}, {"binarize": "dynamic"}),
+    (gm.AE, {"latent_dim": 3, "hidden": (16,)}, {}),
+    (gm.GAN, {"latent_dim": 8, "loss": "hinge"}, {}),
+    (gm.CGAN, {"latent_dim": 8, "architecture": "dcgan", "pack": 2}, {})])
+def test_a_loaded_model_trains_on_as_if_it_had_never_stopped(cls, kwargs, fit_kwargs, mnist, tmp_path):
+    # the optimisers' moments and step counts are in the checkpoint, with
+    # the random streams' positions and the epoch count
+    data = (mnist.x_train[:96], mnist.y_train[:96]) if cls is gm.CGAN else (mnist.x_train[:96],)
+    straight = cls(seed=0, **kwargs)
+    straight.fit(*data, epochs=2, batch_size=32, verbose=0, **fit_kwargs)
+    stopped = cls(seed=0, **kwargs)
+    stopped.fit(*data, epochs=1, batch_size=32, verbose=0, **fit_kwargs)
+    stopped.save(tmp_path / "m.gm")
+    resumed = gm.load(tmp_path / "m.gm")
+    resumed.fit(*data, epochs=1, batch_size=32, verbose=0, **fit_kwargs)
+    expected, got = straight.state_arrays(), resumed.state_arrays()
+    assert expected.keys() == got.keys()
+    for k in expected:
+        np.testing.assert_array_equal(got[k], expected[k], err_msg=k)
+    assert resumed.epochs_trained_ == 2
+
+
+def test_a_checkpoint_with_bad_optimizer_state_is_rejected(mnist, tmp_path):
+    ae = gm.AE(latent_dim=3, hidden=(16,), seed=0)
+    ae.fit(mnist.x_train[:64], epochs=1, verbose=0)
+    config, arrays = ae._checkpoint()
+    cases = {"unknown optimiser": ({**config, "optimizers": {"gan": config["optimizers"]["ae"]}}, arrays),
+             "negative step": ({**config, "optimizers": {"ae": {**config["optimizers"]["ae"], "step": -1}}}, arrays),
+             "bad lr": ({**config, "optimizers": {"ae": {**config["optimizers"]["ae"],
+                                                         "config": {"lr": "fast"}}}}, arrays),
+             "moment of the wrong shape": (config, {**arrays, "optimizer.ae.m.0": np.zeros(3, np.float32)}),
+             "missing moment": (config, {k: v for k, v in arrays.items() if k != "optimizer.ae.v.1"}),
+             "non-finite moment": (config, {**arrays, "optimizer.ae.v.0": np.full_like(arrays["optimizer.ae.v.0"],
+                                                                                       np.nan)}),
+             "stray array": (config, {**arrays, "optimizer.ae.w.0": np.zeros(1, np.float32)})}
+    for what, (bad_config, bad_arrays) in cases.items():
+        with pytest.raises(ValueError):
+            gm.AE._from_checkpoint(bad_config, dict(bad_arrays))
+    # a file of an older version, without optimisers, still loads and trains
+    old = {k: v for k, v in config.items() if k != "optimizers"}
+    model = gm.AE._from_checkpoint(old, {k: v for k, v in arrays.items() if not k.startswith("optimizer.")})
+    model.fit(mnist.x_train[:64], epochs=1, verbose=0)
+
+
 def test_gan_trains_and_reports_discriminator_outputs(mnist):
     gan = gm.GAN(latent_dim=16, seed=0)
     hist = gan.fit(mnist.x_train[:512], epochs=2, batch_size=64, verbose=0)

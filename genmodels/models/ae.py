@@ -69,15 +69,15 @@ class AE(GenerativeModel):
             self.encoder.backward_parameters(dz)   # the images need no gradient
         return terms
 
+    def _optimized(self):
+        return {"ae": [self.encoder, self.decoder]}
+
     def fit(self, x, epochs=10, batch_size=128, lr=1e-3, weight_decay=0.0, validation_data=None, verbose=1,
             callbacks=None):
         """Train on images x; returns the History (also kept as `history_`)."""
         flat, self._layout = self._images(x)
         val = None if validation_data is None else (self._images(validation_data, "validation_data")[0],)
-        opt = self._optimizers.get("ae")
-        if opt is None:
-            opt = self._optimizers["ae"] = nn.Adam([self.encoder, self.decoder], lr=lr, weight_decay=weight_decay)
-        opt.lr, opt.weight_decay = lr, float(weight_decay)
+        opt = self._optimizer("ae", lr, weight_decay)
 
         def train_step(batch, epoch, step):
             with fresh_gradients(self.encoder, self.decoder):

@@ -10,6 +10,8 @@ from ..nn.checkpoint import build_module, module_spec
 
 __all__ = ["GenerativeModel"]
 
+_OPTIMIZER_PREFIX = "optimizer."     # checkpoint arrays of the optimisers' state
+
 
 def _shape3(input_shape):
     shape = tuple(operator.index(s) for s in input_shape)
@@ -26,6 +28,10 @@ class GenerativeModel:
     Images come in as (N, H, W), (N, C, H, W) or (N, D) with D = C*H*W, as
     any array-like; outputs are float32 in the layout of the data the model
     was last trained on (N, H, W for one channel by default).
+
+    A checkpoint (`save`) holds the weights, the optimisers' state, the
+    random streams' positions and the epoch count: a loaded model's next
+    `fit` continues exactly as the uninterrupted run would have.
     """
 
     _networks = ()                 # attribute names of the nn.Modules
@@ -114,12 +120,19 @@ class GenerativeModel:
         return out
 
     # --- training ----------------------------------------------------------------
-    def _optimizer(self, name, module, lr, weight_decay, betas=(0.9, 0.999)):
-        """The optimiser of one network, created at the first fit and kept
-        (with its moments) across fits; lr and weight decay follow the call."""
+    def _optimized(self):
+        """{optimiser name: what it updates (Modules or (param, grad) pairs)}."""
+        raise NotImplementedError
+
+    def _optimizer(self, name, lr, weight_decay, betas=(0.9, 0.999)):
+        """The Adam optimiser `name`, created at the first fit and kept (with
+        its moments) across fits and in checkpoints, so that a loaded model
+        trains on as if it had never stopped; lr, weight decay and betas
+        follow the call."""
         opt = self._optimizers.get(name)
         if opt is None:
-            opt = self._optimizers[name] = Adam(module, lr=lr, betas=betas, weight_decay=weight_decay)
+            opt = self._optimizers[name] = Adam(self._optimized()[name], lr=lr, betas=betas,
+                                                weight_decay=weight_decay)
         opt.lr, opt.weight_decay, opt.betas = lr, float(weight_decay), tuple(betas)
         return opt
 
@@ -166,19 +179,52 @@ class GenerativeModel:
         config = {"params": self.get_config(),
                   "networks": {name: module_spec(getattr(self, name)) for name in self._networks},
                   "counters": {c: int(getattr(self, f"_{c}_offset")) for c in self._counters},
-                  "layout": self._layout, "epochs_trained": self.epochs_trained_}
-        return config, self.state_arrays()
+                  "layout": self._layout, "epochs_trained": self.epochs_trained_, "optimizers": {}}
+        arrays = self.state_arrays()
+        for name, opt in self._optimizers.items():
+            state = opt.state_dict()
+            config["optimizers"][name] = {"config": state["config"], "step": state["step"]}
+            arrays.update({f"{_OPTIMIZER_PREFIX}{name}.{k}": v for k, v in state["arrays"].items()})
+        return config, arrays
 
     @classmethod
     def _from_checkpoint(cls, config, arrays):
         networks = {name: build_module(spec) for name, spec in config["networks"].items()}
         model = cls(**config["params"], **networks)
-        model.load_state_arrays(arrays)
+        optimizer_arrays = {k: arrays[k] for k in arrays if k.startswith(_OPTIMIZER_PREFIX)}
+        model.load_state_arrays({k: v for k, v in arrays.items() if k not in optimizer_arrays})
+        model._restore_optimizers(config.get("optimizers", {}), optimizer_arrays)
         for c, value in config.get("counters", {}).items():
             setattr(model, f"_{c}_offset", int(value))
         model._layout = config.get("layout", model._layout)
         model.epochs_trained_ = int(config.get("epochs_trained", 0))
         return model
+
+    def _restore_optimizers(self, saved, arrays):
+        """Rebuild the optimisers of a checkpoint (their moments and step
+        counts); files written before optimisers were saved have none."""
+        if not isinstance(saved, dict):
+            raise ValueError("'optimizers' must be an object")
+        optimized = self._optimized()
+        used = set()
+        for name, spec in saved.items():
+            if name not in optimized or not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
+                raise ValueError(f"bad optimiser entry {name!r}; this model's optimisers: {sorted(optimized)}")
+            step = spec.get("step")
+            if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+                raise ValueError(f"optimiser {name!r} has a bad step count {step!r}")
+            prefix = f"{_OPTIMIZER_PREFIX}{name}."
+            own = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+            if not all(np.issubdtype(v.dtype, np.floating) and np.all(np.isfinite(v)) for v in own.values()):
+                raise ValueError(f"optimiser {name!r} has non-finite or non-float state")
+            opt = Adam(optimized[name], **spec["config"])
+            opt.load_state_dict({"step": step, "arrays": own})
+            if len(own) != sum(len(buffers) for buffers in opt.state.values()):
+                raise ValueError(f"optimiser {name!r} has unexpected state arrays")
+            self._optimizers[name] = opt
+            used.update(prefix + k for k in own)
+        if set(arrays) - used:
+            raise ValueError(f"arrays {sorted(set(arrays) - used)} belong to no optimiser")
 
     def save(self, path):
         """Save to `path` (atomic; load with genmodels.load)."""

@@ -267,9 +267,12 @@ class GAN(GenerativeModel):
     def _fake_labels(self, labels):
         return None
 
+    def _optimized(self):
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
     def _fit(self, arrays, epochs, batch_size, lr, betas, verbose, callbacks):
-        d_opt = self._optimizer("discriminator", self.discriminator, lr, 0.0, betas)
-        g_opt = self._optimizer("generator", self.generator, lr, 0.0, betas)
+        d_opt = self._optimizer("discriminator", lr, 0.0, betas)
+        g_opt = self._optimizer("generator", lr, 0.0, betas)
 
         def train_step(batch, epoch, step):
             return self._train_step(batch[0], batch[1] if len(batch) > 1 else None, d_opt, g_opt)

@@ -127,6 +127,12 @@ class VAE(GenerativeModel):
             self._grad_log_variance += self._last_grad_lv / n
         return terms
 
+    def _optimized(self):
+        pairs = [(p, g) for net in (self.encoder, self.decoder) for p, g in zip(net.parameters(), net.gradients())]
+        if self._learns_variance:
+            pairs.append((self.log_variance, self._grad_log_variance))
+        return {"vae": pairs}
+
     def fit(self, x, epochs=10, batch_size=128, lr=1e-3, weight_decay=0.0, validation_data=None, verbose=1,
             callbacks=None, binarize=None):
         """Train on images x; returns the History (also kept as `history_`).
@@ -137,13 +143,7 @@ class VAE(GenerativeModel):
             raise ValueError(f"fit: 'binarize' must be None or 'dynamic', got {binarize!r}")
         flat, self._layout = self._images(x)
         val = None if validation_data is None else (self._images(validation_data, "validation_data")[0],)
-        pairs = [(p, g) for net in (self.encoder, self.decoder) for p, g in zip(net.parameters(), net.gradients())]
-        if self._learns_variance:
-            pairs.append((self.log_variance, self._grad_log_variance))
-        opt = self._optimizers.get("vae")
-        if opt is None:
-            opt = self._optimizers["vae"] = nn.Adam(pairs, lr=lr, weight_decay=weight_decay)
-        opt.lr, opt.weight_decay = lr, float(weight_decay)
+        opt = self._optimizer("vae", lr, weight_decay)
 
         def train_step(batch, epoch, step):
             xb = batch[0]
