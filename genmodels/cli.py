@@ -2,7 +2,7 @@
 
     python -m genmodels demo [--out DIR] [--epochs N] [--quick]
     python -m genmodels train {ae,vae,gan,cgan} --dataset {mnist,fashion,bmnist}
-                              [--epochs N] [--latent-dim D] [--architecture A] --out DIR
+                              [--epochs N] [--latent-dim D] [--architecture A] --out DIR [--resume]
 """
 import argparse
 import json
@@ -50,8 +50,23 @@ def train(args):
     os.makedirs(args.out, exist_ok=True)
     arch = args.architecture or ("dcgan" if args.model in ("gan", "cgan") else "mlp")
     cls = {"ae": gm.AE, "vae": gm.VAE, "gan": gm.GAN, "cgan": gm.CGAN}[args.model]
-    kwargs = {"latent_dim": args.latent_dim, "architecture": arch, "seed": args.seed}
-    model = cls(**kwargs)
+    checkpoint = os.path.join(args.out, f"{args.model}.gm")
+    history_file = os.path.join(args.out, "history.json")
+    earlier = {}
+    if args.resume:
+        if not os.path.exists(checkpoint):
+            print(f"--resume: there is no {checkpoint} to resume", file=sys.stderr)
+            return 2
+        model = gm.load(checkpoint)
+        if type(model) is not cls:
+            print(f"--resume: {checkpoint} holds a {type(model).__name__}, not a {cls.__name__}", file=sys.stderr)
+            return 2
+        if os.path.exists(history_file):
+            with open(history_file) as f:
+                earlier = json.load(f)
+        print(f"resuming {model!r} after {model.epochs_trained_} epochs")
+    else:
+        model = cls(latent_dim=args.latent_dim, architecture=arch, seed=args.seed)
     start = time.perf_counter()
     if args.model == "cgan":
         hist = model.fit(ds.x_train, ds.y_train, epochs=args.epochs, verbose=args.verbose)
@@ -60,11 +75,12 @@ def train(args):
     else:
         hist = model.fit(ds.x_train, epochs=args.epochs, verbose=args.verbose)
     seconds = time.perf_counter() - start
-    files = {"checkpoint": model.save(os.path.join(args.out, f"{args.model}.gm"))}
-    with open(os.path.join(args.out, "history.json"), "w") as f:
-        json.dump(hist.history, f, indent=1)
-    files["history"] = os.path.join(args.out, "history.json")
-    metrics = {"train_seconds": seconds, "epochs": args.epochs, "dataset": ds.name}
+    files = {"checkpoint": model.save(checkpoint)}
+    history = {k: list(earlier.get(k, [])) + v for k, v in hist.history.items()}
+    with open(history_file, "w") as f:
+        json.dump(history, f, indent=1)
+    files["history"] = history_file
+    metrics = {"train_seconds": seconds, "epochs": model.epochs_trained_, "dataset": ds.name}
     if args.model in ("ae", "vae"):
         rec = model.reconstruct(ds.x_test)
         metrics["test_reconstruction_mse_per_image"] = gm.metrics.reconstruction_error(ds.x_test, rec)
@@ -74,7 +90,7 @@ def train(args):
         json.dump(metrics, f, indent=1)
     files["metrics"] = os.path.join(args.out, "metrics.json")
     if _agg():
-        files["history_png"] = _save_figure(plot.history(hist), args.out, "history.png")
+        files["history_png"] = _save_figure(plot.history(history), args.out, "history.png")
         if args.model == "cgan":
             samples = model.sample(100, labels=np.repeat(np.arange(10), 10), seed=1)
         elif args.model == "ae":
@@ -140,6 +156,8 @@ def parser():
     t.add_argument("--out", required=True)
     t.add_argument("--quick", action="store_true", help="a small subset of the data")
     t.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1)
+    t.add_argument("--resume", action="store_true",
+                   help="train the checkpoint in --out for --epochs more (its own settings apply)")
     return p
 
 

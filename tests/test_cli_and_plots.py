@@ -51,6 +51,24 @@ def test_train_writes_checkpoint_history_metrics_and_figures(model, tmp_path):
         assert metrics["test_elbo"] < 0
 
 
+def test_train_resume_continues_the_run(tmp_path):
+    mnist_or_skip()
+    common = ["train", "vae", "--dataset", "mnist", "--quick", "--latent-dim", "4", "--verbose", "0"]
+    for args in (["--epochs", "2", "--out", "straight"], ["--epochs", "1", "--out", "split"],
+                 ["--epochs", "1", "--out", "split", "--resume"]):
+        proc = run_cli(common + args, tmp_path)
+        assert proc.returncode == 0, proc.stderr
+    assert "resuming VAE(" in proc.stdout and "after 1 epochs" in proc.stdout
+    straight, split = gm.load(tmp_path / "straight" / "vae.gm"), gm.load(tmp_path / "split" / "vae.gm")
+    for k, v in straight.state_arrays().items():
+        np.testing.assert_array_equal(split.state_arrays()[k], v, err_msg=k)
+    history = json.loads((tmp_path / "split" / "history.json").read_text())
+    assert history == json.loads((tmp_path / "straight" / "history.json").read_text())
+    assert json.loads((tmp_path / "split" / "metrics.json").read_text())["epochs"] == 2
+    proc = run_cli(common + ["--out", "nothing-here", "--resume"], tmp_path)
+    assert proc.returncode == 2 and "no nothing-here" in proc.stderr
+
+
 @pytest.mark.parametrize("args", [["train", "vae"], ["train", "flow", "--dataset", "mnist", "--out", "x"],
                                   ["demo", "--epochs", "0"], ["nope"]])
 def test_bad_arguments_exit_with_usage(args, tmp_path):
