@@ -4,7 +4,8 @@
                                      [--spectral-norm]
 
 Models (MNIST, 60,000 training images, Adam 2e-4 with beta1 0.5, batch 128,
-PyTorch's default initialisation on both sides, the non-saturating loss
+PyTorch's default initialisation on both sides for the MLPs, the DCGAN
+paper's (weights from N(0, 0.02)) for the DCGANs, the non-saturating loss
 or with --loss hinge the hinge loss; --pack m makes the discriminator judge
 m images at a time, PacGAN-style; --spectral-norm normalises the
 discriminator's weights, without batch norm in the DCGAN's, as in SN-GAN):
@@ -85,10 +86,15 @@ def torch_networks(arch, extra, pack=1, spectral_norm=False):
                       nn.Unflatten(1, (128, 7, 7)),
                       nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
                       nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Sigmoid(), nn.Flatten())
+    down1, down2 = nn.Conv2d(pack * (1 + extra), 64, 4, 2, 1), nn.Conv2d(64, 128, 4, 2, 1)
+    score = nn.Linear(128 * 7 * 7, 1)
     norm = [] if spectral_norm else [nn.BatchNorm2d(128)]
-    d = nn.Sequential(sn(nn.Conv2d(pack * (1 + extra), 64, 4, 2, 1)), nn.LeakyReLU(0.2),
-                      sn(nn.Conv2d(64, 128, 4, 2, 1)), *norm, nn.LeakyReLU(0.2),
-                      nn.Flatten(), sn(nn.Linear(128 * 7 * 7, 1)))
+    for layer in [*g, down1, down2, *norm, score]:      # the DCGAN paper's initialisation, as genmodels'
+        if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d, nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            norm_layer = isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d))
+            nn.init.normal_(layer.weight, 1.0 if norm_layer else 0.0, 0.02)
+            nn.init.zeros_(layer.bias)
+    d = nn.Sequential(sn(down1), nn.LeakyReLU(0.2), sn(down2), *norm, nn.LeakyReLU(0.2), nn.Flatten(), sn(score))
     return g, d
 
 
