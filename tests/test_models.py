@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import genmodels as gm
+from genmodels import nn
 from conftest import local_data
 
 
@@ -263,6 +264,31 @@ def test_spectral_norm_discriminator_trains_with_unit_spectral_norms(mnist):
         assert sn.sigma == pytest.approx(sigma, rel=0.02)
     assert not any(isinstance(m, gm.nn.BatchNorm2d) for m in
                    gm.GAN(architecture="dcgan", spectral_norm=True).discriminator.layers)
+
+
+@pytest.mark.parametrize("cls", [gm.GAN, gm.CGAN])
+def test_dcgan_networks_start_from_the_dcgan_papers_initialisation(cls):
+    gan = cls(architecture="dcgan", seed=3)
+    weights, scales = [], []
+    for net in (gan.generator, gan.discriminator):
+        for layer in net.layers:
+            if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                scales.append(layer.weight)
+            elif isinstance(layer, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+                weights.append(layer.weight)
+            else:
+                continue
+            np.testing.assert_array_equal(layer.bias, 0.0)
+    assert len(weights) == 6 and len(scales) == 3
+    for w in weights:
+        assert abs(w.mean()) < 0.01 and 0.015 < w.std() < 0.025, w.shape
+    for g in scales:
+        assert abs(g.mean() - 1) < 0.01 and 0.01 < g.std() < 0.03, g.shape
+    # every tensor has its own draws, and the seed reproduces them
+    assert len({float(w.ravel()[0]) for w in weights}) == 6
+    again = cls(architecture="dcgan", seed=3)
+    for k, v in gan.generator.state_arrays().items():
+        np.testing.assert_array_equal(again.generator.state_arrays()[k], v)
 
 
 def test_a_batch_is_completed_to_whole_packs():
